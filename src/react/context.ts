@@ -1,0 +1,10 @@
+import { createContext } from 'react'
+import type { Cache } from '../core/types'
+
+export interface CacheContextValue {
+  cache: Cache
+  /** Default segment for the hooks below the provider. */
+  segment: string | undefined
+}
+
+export const CacheContext = createContext<CacheContextValue | null>(null)
