@@ -1,0 +1,50 @@
+import type { Cache, InvalidationTarget, SetOptions } from '../core/types'
+import type { InvalidationMessage } from './schema'
+
+/** The messages that change a cache; `sync` is the connection's business. */
+export type CacheMessage = Exclude<InvalidationMessage, { type: 'sync' }>
+type InvalidateMessage = Extract<InvalidationMessage, { type: 'invalidate' }>
+
+/**
+ * Turns a validated `invalidate` message into the target it names. Only the
+ * fields the message gives are copied, so an absent field never reaches the
+ * cache as `undefined`. `all: true` adds nothing: it is the explicit consent to
+ * an empty target (`{}` hits every entry), and with other fields present it
+ * means "all of those" (fields AND together, as everywhere else).
+ */
+export function targetOf(message: InvalidateMessage): InvalidationTarget {
+  const target: InvalidationTarget = {}
+  if (message.key !== undefined) target.key = message.key
+  if (message.exact !== undefined) target.exact = message.exact
+  if (message.tags !== undefined) target.tags = message.tags
+  if (message.segment !== undefined) target.segment = message.segment
+  if (message.model !== undefined) target.model = message.model
+  if (message.modelVersion !== undefined) target.modelVersion = message.modelVersion
+  return target
+}
+
+/**
+ * Applies one validated message to the cache through its public interface.
+ * Returns the invalidation's promise (so the caller can report a rejection),
+ * or undefined for messages that finish synchronously. Throws what the cache
+ * throws (a `set` whose key holds something a key may not).
+ */
+export function applyMessage(cache: Cache, message: CacheMessage): Promise<number> | undefined {
+  switch (message.type) {
+    case 'invalidate':
+      return cache.invalidate(targetOf(message), message.mode ? { mode: message.mode } : undefined)
+    case 'model-version':
+      cache.setModelVersion(message.model, message.version, message.policy ? { policy: message.policy } : undefined)
+      return undefined
+    case 'set': {
+      const options: SetOptions = {}
+      if (message.segment !== undefined) options.segment = message.segment
+      if (message.etag !== undefined) options.etag = message.etag
+      if (message.tags !== undefined) options.tags = message.tags
+      if (message.model !== undefined) options.model = message.model
+      // JSON never yields a function, so `data` is never taken for an updater.
+      cache.set(message.key, message.data, options)
+      return undefined
+    }
+  }
+}

@@ -1,0 +1,102 @@
+import { reportError } from '../core/report-error'
+import type { Cache, CacheEvent, InvalidationMode, InvalidationTarget } from '../core/types'
+import { applyMessage } from './apply-message'
+import { parseInvalidationMessage, type InvalidationMessage } from './schema'
+
+export interface BroadcastOptions {
+  /** BroadcastChannel name; tabs on the same name share invalidations. Default 'cachet'. */
+  channel?: string
+}
+
+/**
+ * Relays this cache's invalidations and model-version changes to every other
+ * tab on the same BroadcastChannel, and applies theirs here. What a tab
+ * receives it applies without posting it again, so there is no echo.
+ * Returns a function that stops relaying and closes the channel.
+ *
+ * Invalidations whose target has a `predicate` are not sent: a function cannot
+ * cross tabs, and dropping it would widen the invalidation to more entries
+ * than the caller asked for.
+ */
+export function broadcastInvalidations(cache: Cache, options: BroadcastOptions = {}): () => void {
+  const name = options.channel ?? 'cachet'
+  const Channel = (globalThis as { BroadcastChannel?: typeof BroadcastChannel }).BroadcastChannel
+  if (!Channel) throw new Error('broadcastInvalidations: no BroadcastChannel in this environment.')
+  const channel = new Channel(name)
+
+  // The cache emits its `invalidated` / `model-version` event synchronously
+  // inside invalidate() / setModelVersion(), so everything emitted while
+  // `applying` is the echo of a message from another tab.
+  let applying = false
+
+  const unsubscribe = cache.subscribe((event) => {
+    if (applying) return
+    const message = toMessage(event)
+    if (!message) return
+    try {
+      channel.postMessage(message)
+    } catch (error) {
+      reportError(cache, asError(error))
+    }
+  })
+
+  // Other tabs may run another version of cachet: validate what arrives with
+  // the same schema the server messages use, and apply only the two kinds a
+  // tab sends.
+  const onMessage = (event: MessageEvent<unknown>) => {
+    const reject = (reason: string) =>
+      reportError(cache, new Error(`cachet: rejected message from another tab on channel "${name}": ${reason}`))
+    const parsed = parseInvalidationMessage(event.data, false)
+    if (!parsed.ok) return reject(parsed.reason)
+    const message = parsed.message
+    if (message.type !== 'invalidate' && message.type !== 'model-version') {
+      return reject(`type "${message.type}" is not relayed between tabs`)
+    }
+    applying = true
+    try {
+      applyMessage(cache, message)?.catch((error: unknown) => reportError(cache, asError(error)))
+    } catch (error) {
+      reject(asError(error).message)
+    } finally {
+      applying = false
+    }
+  }
+  channel.addEventListener('message', onMessage)
+
+  let stopped = false
+  return () => {
+    if (stopped) return
+    stopped = true
+    unsubscribe()
+    channel.removeEventListener('message', onMessage)
+    channel.close()
+  }
+}
+
+/** The wire form of a cache event: the same messages a server sends. */
+function toMessage(event: CacheEvent): InvalidationMessage | undefined {
+  if (event.type === 'model-version') {
+    return { type: 'model-version', model: event.model, version: event.version, policy: event.policy }
+  }
+  if (event.type === 'invalidated') return invalidateMessage(event.target, event.mode)
+  return undefined
+}
+
+function invalidateMessage(target: InvalidationTarget, mode: InvalidationMode): InvalidationMessage | undefined {
+  if (target.predicate) return undefined
+  const message: Extract<InvalidationMessage, { type: 'invalidate' }> = { type: 'invalidate', mode }
+  if (target.key !== undefined) message.key = [...target.key]
+  if (target.exact !== undefined) message.exact = target.exact
+  if (target.tags !== undefined) message.tags = [...target.tags]
+  if (target.segment !== undefined) message.segment = target.segment
+  if (target.model !== undefined) message.model = target.model
+  if (target.modelVersion !== undefined) message.modelVersion = target.modelVersion
+  // `{}` meant "everything" here; the wire form says so explicitly.
+  const { key, tags, segment, model, modelVersion } = message
+  if ([key, tags, segment, model, modelVersion].every((field) => field === undefined)) message.all = true
+  return message
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error))
+}

@@ -1,0 +1,184 @@
+import { reportError } from '../core/report-error'
+import type { Cache } from '../core/types'
+import { applyMessage } from './apply-message'
+import { parseInvalidationMessage } from './schema'
+
+/** What `connectInvalidations` needs of an EventSource (the browser's, the `eventsource` package's, a fake). */
+export interface EventSourceLike {
+  /** 0 connecting, 1 open, 2 closed (the EventSource constants). */
+  readonly readyState: number
+  addEventListener(type: string, listener: (event: MessageEvent) => void): void
+  removeEventListener(type: string, listener: (event: MessageEvent) => void): void
+  close(): void
+}
+
+export interface StreamOptions {
+  /** SSE event name to listen to. Default 'message'. */
+  event?: string
+  withCredentials?: boolean
+  /**
+   * What to do when the connection reopens after a drop. Default
+   * 'invalidate-active': events may have been missed while disconnected.
+   * A server that replays (sends `sync`) is trusted when it says the replay
+   * is complete.
+   */
+  onReconnect?: 'invalidate-active' | 'none'
+  /** The EventSource constructor, for Node and tests. Default `globalThis.EventSource`. */
+  eventSourceImpl?: typeof EventSource
+}
+
+export type ConnectOptions = StreamOptions & {
+  /** Where to connect; ignored when `source` is given. */
+  url?: string
+  /** An EventSource you own: listened to, and left open by `close()`. */
+  source?: EventSourceLike
+}
+
+export type StreamState = 'connecting' | 'open' | 'closed'
+
+export interface InvalidationConnection {
+  /** Stops applying events; closes the EventSource if this connection created it. */
+  close(): void
+  readonly state: StreamState
+}
+
+const OPEN = 1
+const CLOSED = 2
+
+// State-change listeners live outside the returned object, so its shape stays
+// exactly the contract's; the React hook reads them through `watchState`.
+const stateListeners = new WeakMap<InvalidationConnection, Set<() => void>>()
+
+/** Calls `listener` whenever `connection.state` changes. Returns the unsubscribe. */
+export function watchState(connection: InvalidationConnection, listener: () => void): () => void {
+  const listeners = stateListeners.get(connection)
+  if (!listeners) return () => {}
+  listeners.add(listener)
+  return () => {
+    listeners.delete(listener)
+  }
+}
+
+/**
+ * Applies server-sent invalidations to `cache`: `invalidate`, `model-version`
+ * and `set` messages, one JSON message per event. A bad event changes nothing,
+ * keeps the connection open, and is reported to the cache's `onError`.
+ */
+export function connectInvalidations(cache: Cache, options: ConnectOptions): InvalidationConnection {
+  const eventName = options.event ?? 'message'
+  const onReconnect = options.onReconnect ?? 'invalidate-active'
+  const owned = options.source === undefined
+  const source = options.source ?? openSource(options)
+
+  let state: StreamState = stateOf(source.readyState)
+  // A source handed to us already open has had its first open: the next one is a reconnect.
+  let hasOpened = state === 'open'
+  // Whether this server ever sent `sync`, i.e. replays missed events on reconnect.
+  let syncSeen = false
+  // Reconnected to a replaying server, and its `sync` has not arrived yet.
+  let awaitingSync = false
+
+  const listeners = new Set<() => void>()
+  const setState = (next: StreamState) => {
+    if (next === state) return
+    state = next
+    for (const listener of [...listeners]) listener()
+  }
+
+  const report = (error: unknown) => {
+    reportError(cache, error instanceof Error ? error : new Error(String(error)))
+  }
+
+  // After missed events we cannot know which entries they touched, so mark
+  // everything stale: per the invalidate semantics only entries with observers
+  // (the active ones) refetch now, the rest refetch on their next use. That is
+  // exactly "invalidate active entries" without asking the core who observes what.
+  const invalidateActive = () => {
+    cache.invalidate({}).catch(report)
+  }
+
+  const onOpen = () => {
+    const reconnect = hasOpened
+    hasOpened = true
+    setState('open')
+    if (!reconnect || onReconnect === 'none') return
+    if (syncSeen) {
+      // The hub replays what we missed, then says whether that was all of it:
+      //   open → replayed events (applied as they come) → sync
+      awaitingSync = true
+    } else {
+      invalidateActive()
+    }
+  }
+
+  const onError = () => {
+    // The EventSource reconnects by itself unless it gave up (CLOSED).
+    setState(source.readyState === CLOSED ? 'closed' : 'connecting')
+  }
+
+  const onMessage = (event: MessageEvent) => {
+    const id = event.lastEventId || '(no id)'
+    const reject = (reason: string) => report(new Error(`cachet: rejected server event ${id}: ${reason}`))
+    const parsed = parseInvalidationMessage(event.data, true)
+    if (!parsed.ok) {
+      reject(parsed.reason)
+      return
+    }
+    const message = parsed.message
+    if (message.type === 'sync') {
+      syncSeen = true
+      if (!awaitingSync) return
+      awaitingSync = false
+      if (message.replay !== 'complete') invalidateActive()
+      return
+    }
+    try {
+      applyMessage(cache, message)?.catch(report)
+    } catch (error) {
+      reject(error instanceof Error ? error.message : String(error))
+    }
+  }
+
+  source.addEventListener('open', onOpen)
+  source.addEventListener('error', onError)
+  source.addEventListener(eventName, onMessage)
+
+  let closed = false
+  const connection: InvalidationConnection = {
+    close() {
+      if (closed) return
+      closed = true
+      source.removeEventListener('open', onOpen)
+      source.removeEventListener('error', onError)
+      source.removeEventListener(eventName, onMessage)
+      if (owned) source.close()
+      setState('closed')
+      listeners.clear()
+    },
+    get state() {
+      return state
+    },
+  }
+  stateListeners.set(connection, listeners)
+  return connection
+}
+
+function stateOf(readyState: number): StreamState {
+  if (readyState === OPEN) return 'open'
+  if (readyState === CLOSED) return 'closed'
+  return 'connecting'
+}
+
+function openSource(options: ConnectOptions): EventSourceLike {
+  if (options.url === undefined) {
+    throw new Error('connectInvalidations: pass a `url` to connect to, or an EventSource as `source`.')
+  }
+  const Impl = options.eventSourceImpl ?? (globalThis as { EventSource?: typeof EventSource }).EventSource
+  if (!Impl) {
+    throw new Error(
+      'connectInvalidations: no EventSource in this environment. Pass `eventSourceImpl` ' +
+        "(in Node: `import { EventSource } from 'eventsource'`) or an open `source`.",
+    )
+  }
+  return new Impl(options.url, { withCredentials: options.withCredentials ?? false })
+}
