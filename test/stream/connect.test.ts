@@ -1,0 +1,310 @@
+// @vitest-environment node
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createCache } from '../../src/core/cache'
+import type { Cache } from '../../src/core/types'
+import { connectInvalidations, type InvalidationConnection } from '../../src/stream/connect'
+import { FakeEventSource, fakeEventSourceImpl } from '../helpers/fake-event-source'
+
+const connections: InvalidationConnection[] = []
+afterEach(() => {
+  for (const connection of connections.splice(0)) connection.close()
+})
+
+/** A cache with a frozen clock and long staleTime: every entry is fresh until invalidated. */
+function setup(options: { onReconnect?: 'invalidate-active' | 'none'; event?: string } = {}) {
+  const onError = vi.fn<(error: Error) => void>()
+  const cache = createCache({ staleTime: 60_000, now: () => 1_000, onError })
+  cache.set(['recs', 1], 'one', { tags: ['product:42'], segment: 'exp-42:b' })
+  cache.set(['recs', 2], 'two', { tags: ['inventory'] })
+  const invalidate = vi.spyOn(cache, 'invalidate')
+  const source = new FakeEventSource()
+  const connection = connectInvalidations(cache, { source, ...options })
+  connections.push(connection)
+  return { cache, onError, invalidate, source, connection }
+}
+
+function isStale(cache: Cache, key: readonly unknown[], segment?: string): boolean | undefined {
+  return cache.get(key, segment)?.isStale
+}
+
+describe('connectInvalidations: messages', () => {
+  it('applies an invalidate message to the entries it names, and only those', () => {
+    const { cache, source, invalidate } = setup()
+    source.open()
+    source.emit({ type: 'invalidate', tags: ['product:42'], mode: 'stale' }, { id: '1' })
+    expect(invalidate).toHaveBeenCalledExactlyOnceWith({ tags: ['product:42'] }, { mode: 'stale' })
+    expect(isStale(cache, ['recs', 1], 'exp-42:b')).toBe(true)
+    expect(isStale(cache, ['recs', 2])).toBe(false)
+  })
+
+  it('applies mode: remove by dropping the data', () => {
+    const { cache, source } = setup()
+    source.open()
+    source.emit({ type: 'invalidate', key: ['recs', 2], exact: true, mode: 'remove' }, { id: '1' })
+    expect(cache.get(['recs', 2])?.data).toBeUndefined()
+    expect(cache.get(['recs', 1], 'exp-42:b')?.data).toBe('one')
+  })
+
+  it('applies all: true to every entry', () => {
+    const { cache, source } = setup()
+    source.open()
+    source.emit({ type: 'invalidate', all: true }, { id: '1' })
+    expect(isStale(cache, ['recs', 1], 'exp-42:b')).toBe(true)
+    expect(isStale(cache, ['recs', 2])).toBe(true)
+  })
+
+  it('applies a model-version message with its policy', () => {
+    const { cache, source } = setup()
+    const setModelVersion = vi.spyOn(cache, 'setModelVersion')
+    cache.setModelVersion('recommender', 'r2')
+    cache.set(['answer'], 'from r2', { model: 'recommender' })
+    source.open()
+    source.emit({ type: 'model-version', model: 'recommender', version: 'r3', policy: 'immediate' }, { id: '7' })
+    expect(setModelVersion).toHaveBeenLastCalledWith('recommender', 'r3', { policy: 'immediate' })
+    expect(isStale(cache, ['answer'])).toBe(true)
+    expect(isStale(cache, ['recs', 2])).toBe(false)
+  })
+
+  it('applies a set message: data, segment, etag and tags', () => {
+    const { cache, source } = setup()
+    source.open()
+    source.emit(
+      { type: 'set', key: ['recs', 7], segment: 'exp-42:b', data: { items: [3, 4] }, etag: 'W/"x"', tags: ['user:7'] },
+      { id: '8' },
+    )
+    const entry = cache.get<{ items: number[] }>(['recs', 7], 'exp-42:b')
+    expect(entry?.data).toEqual({ items: [3, 4] })
+    expect(entry?.etag).toBe('W/"x"')
+    expect(entry?.tags).toEqual(['user:7'])
+    expect(cache.get(['recs', 7])).toBeUndefined()
+  })
+
+  it('listens to the named SSE event only', () => {
+    const { cache, source } = setup({ event: 'invalidation' })
+    source.open()
+    source.emit({ type: 'invalidate', all: true }, { id: '1' })
+    expect(isStale(cache, ['recs', 2])).toBe(false)
+    source.emit({ type: 'invalidate', all: true }, { id: '2', event: 'invalidation' })
+    expect(isStale(cache, ['recs', 2])).toBe(true)
+  })
+})
+
+describe('connectInvalidations: bad input', () => {
+  const cases: Array<[name: string, data: string, reason: RegExp]> = [
+    ['not JSON', '{"type": "invalidate", ', /not JSON/],
+    ['JSON that is not an object', '[1, 2]', /expected a JSON object/],
+    ['an unknown type', '{"type":"purge","all":true}', /unknown type "purge"/],
+    ['no type', '{"all":true}', /unknown type undefined/],
+    ['a field of the wrong type', '{"type":"invalidate","tags":["a", 7]}', /tags\[1\]: expected string/],
+    ['a bad mode', '{"type":"invalidate","all":true,"mode":"wipe"}', /mode: expected "stale" or "remove"/],
+    ['an empty invalidate', '{"type":"invalidate"}', /at least one of key, tags/],
+    ['an invalidate with only exact', '{"type":"invalidate","exact":true,"mode":"remove"}', /at least one of key, tags/],
+    ['a model-version without version', '{"type":"model-version","model":"recommender"}', /version: expected string/],
+    ['a set without data', '{"type":"set","key":["recs",7]}', /data: /],
+    ['a set whose key is not an array', '{"type":"set","key":"recs","data":1}', /key: expected array/],
+    ['a sync with an unknown replay', '{"type":"sync","replay":"partial"}', /replay: expected/],
+  ]
+
+  it.each(cases)('%s changes nothing, keeps the connection open, and reaches onError once', (_name, data, reason) => {
+    const { cache, source, connection, onError, invalidate } = setup()
+    const setModelVersion = vi.spyOn(cache, 'setModelVersion')
+    const set = vi.spyOn(cache, 'set')
+    source.open()
+    const before = [cache.get(['recs', 1], 'exp-42:b'), cache.get(['recs', 2])]
+    source.emit(data, { id: '42' })
+    expect(invalidate).not.toHaveBeenCalled()
+    expect(setModelVersion).not.toHaveBeenCalled()
+    expect(set).not.toHaveBeenCalled()
+    expect([cache.get(['recs', 1], 'exp-42:b'), cache.get(['recs', 2])]).toEqual(before)
+    expect(connection.state).toBe('open')
+    expect(source.closeCalls).toBe(0)
+    expect(onError).toHaveBeenCalledOnce()
+    const error = onError.mock.calls[0]![0]
+    expect(error).toBeInstanceOf(Error)
+    expect(error.message).toMatch(/^cachet: rejected server event 42: /)
+    expect(error.message).toMatch(reason)
+  })
+
+  it('says "(no id)" for an event without an id, and goes on applying good events', () => {
+    const { cache, source, onError } = setup()
+    source.open()
+    source.emit('nope')
+    expect(onError.mock.calls[0]![0].message).toMatch(/^cachet: rejected server event \(no id\): not JSON/)
+    source.emit({ type: 'invalidate', tags: ['inventory'] }, { id: '2' })
+    expect(isStale(cache, ['recs', 2])).toBe(true)
+  })
+})
+
+describe('connectInvalidations: reconnects', () => {
+  it('invalidates nothing on the first open', () => {
+    const { source, invalidate } = setup()
+    source.open()
+    expect(invalidate).not.toHaveBeenCalled()
+  })
+
+  it('plain server (never sent sync): invalidates every entry as soon as the connection reopens', () => {
+    const { cache, source, connection, invalidate } = setup()
+    source.open()
+    source.emit({ type: 'invalidate', tags: ['nothing'] }, { id: '1' })
+    invalidate.mockClear()
+    source.drop()
+    expect(connection.state).toBe('connecting')
+    expect(invalidate).not.toHaveBeenCalled()
+    source.open()
+    expect(connection.state).toBe('open')
+    expect(invalidate).toHaveBeenCalledExactlyOnceWith({})
+    expect(isStale(cache, ['recs', 1], 'exp-42:b')).toBe(true)
+    expect(isStale(cache, ['recs', 2])).toBe(true)
+  })
+
+  it("plain server with onReconnect: 'none': invalidates nothing", () => {
+    const { cache, source, invalidate } = setup({ onReconnect: 'none' })
+    source.open()
+    source.drop()
+    source.open()
+    expect(invalidate).not.toHaveBeenCalled()
+    expect(isStale(cache, ['recs', 2])).toBe(false)
+  })
+
+  it("replaying server, replay 'complete': applies the replayed events and invalidates nothing more", () => {
+    const { cache, source, invalidate } = setup()
+    source.open()
+    source.emit({ type: 'sync', replay: 'none' }, { id: '0' })
+    source.drop()
+    source.open()
+    expect(invalidate).not.toHaveBeenCalled()
+    // Replayed before the sync: applied as it comes.
+    source.emit({ type: 'invalidate', tags: ['inventory'] }, { id: '5' })
+    source.emit({ type: 'sync', replay: 'complete' }, { id: '5' })
+    expect(invalidate).toHaveBeenCalledExactlyOnceWith({ tags: ['inventory'] }, undefined)
+    expect(isStale(cache, ['recs', 2])).toBe(true)
+    expect(isStale(cache, ['recs', 1], 'exp-42:b')).toBe(false)
+  })
+
+  it("replaying server, replay 'unavailable': invalidates every entry once the sync says so", () => {
+    const { cache, source, invalidate } = setup()
+    source.open()
+    source.emit({ type: 'sync', replay: 'none' }, { id: '0' })
+    source.drop()
+    source.open()
+    expect(invalidate).not.toHaveBeenCalled()
+    source.emit({ type: 'sync', replay: 'unavailable' }, { id: '9' })
+    expect(invalidate).toHaveBeenCalledExactlyOnceWith({})
+    expect(isStale(cache, ['recs', 1], 'exp-42:b')).toBe(true)
+    expect(isStale(cache, ['recs', 2])).toBe(true)
+  })
+
+  it("replaying server that lost our place (replay 'none' after a reconnect): invalidates", () => {
+    const { source, invalidate } = setup()
+    source.open()
+    source.emit({ type: 'sync', replay: 'none' })
+    source.drop()
+    source.open()
+    source.emit({ type: 'sync', replay: 'none' })
+    expect(invalidate).toHaveBeenCalledExactlyOnceWith({})
+  })
+
+  it("replaying server with onReconnect: 'none': a sync 'unavailable' invalidates nothing", () => {
+    const { source, invalidate } = setup({ onReconnect: 'none' })
+    source.open()
+    source.emit({ type: 'sync', replay: 'none' })
+    source.drop()
+    source.open()
+    source.emit({ type: 'sync', replay: 'unavailable' })
+    expect(invalidate).not.toHaveBeenCalled()
+  })
+
+  it('a sync outside a reconnect changes nothing', () => {
+    const { source, invalidate } = setup()
+    source.open()
+    source.emit({ type: 'sync', replay: 'unavailable' })
+    source.emit({ type: 'sync', replay: 'none' })
+    expect(invalidate).not.toHaveBeenCalled()
+  })
+
+  it('drops twice before the sync arrives: one invalidation, after the sync', () => {
+    const { source, invalidate } = setup()
+    source.open()
+    source.emit({ type: 'sync', replay: 'none' })
+    source.drop()
+    source.open()
+    source.drop()
+    source.open()
+    expect(invalidate).not.toHaveBeenCalled()
+    source.emit({ type: 'sync', replay: 'unavailable' })
+    expect(invalidate).toHaveBeenCalledOnce()
+  })
+})
+
+describe('connectInvalidations: lifecycle', () => {
+  it('creates its EventSource from eventSourceImpl with url and withCredentials', () => {
+    const cache = createCache()
+    const { impl, instances } = fakeEventSourceImpl()
+    const connection = connectInvalidations(cache, { url: '/events', withCredentials: true, eventSourceImpl: impl })
+    connections.push(connection)
+    expect(instances).toHaveLength(1)
+    expect(instances[0]!.url).toBe('/events')
+    expect(instances[0]!.init).toEqual({ withCredentials: true })
+  })
+
+  it("tracks state: 'connecting' until open, back to 'connecting' while reconnecting, 'closed' when the source gives up", () => {
+    const { source, connection } = setup()
+    expect(connection.state).toBe('connecting')
+    source.open()
+    expect(connection.state).toBe('open')
+    source.drop()
+    expect(connection.state).toBe('connecting')
+    source.open()
+    expect(connection.state).toBe('open')
+    source.fail()
+    expect(connection.state).toBe('closed')
+  })
+
+  it('close() closes an EventSource it created and stops applying events', () => {
+    const cache = createCache({ staleTime: 60_000, now: () => 1 })
+    cache.set(['a'], 1)
+    const { impl, instances } = fakeEventSourceImpl()
+    const connection = connectInvalidations(cache, { url: '/events', eventSourceImpl: impl })
+    const source = instances[0]!
+    source.open()
+    connection.close()
+    expect(connection.state).toBe('closed')
+    expect(source.closeCalls).toBe(1)
+    expect(source.listenerCount()).toBe(0)
+    source.emit({ type: 'invalidate', all: true })
+    expect(cache.get(['a'])?.isStale).toBe(false)
+    connection.close()
+    expect(source.closeCalls).toBe(1)
+  })
+
+  it('close() leaves a source passed in open for its owner, with no listener of ours left', () => {
+    const { source, connection } = setup()
+    source.open()
+    expect(source.listenerCount()).toBe(3)
+    connection.close()
+    expect(connection.state).toBe('closed')
+    expect(source.closeCalls).toBe(0)
+    expect(source.readyState).toBe(1)
+    expect(source.listenerCount()).toBe(0)
+  })
+
+  it('treats a source passed in already open as opened: its next open is a reconnect', () => {
+    const cache = createCache()
+    const invalidate = vi.spyOn(cache, 'invalidate')
+    const source = new FakeEventSource()
+    source.open()
+    const connection = connectInvalidations(cache, { source })
+    connections.push(connection)
+    expect(connection.state).toBe('open')
+    source.drop()
+    source.open()
+    expect(invalidate).toHaveBeenCalledExactlyOnceWith({})
+  })
+
+  it('throws a clear Error when there is no EventSource to use', () => {
+    const cache = createCache()
+    expect(globalThis.EventSource).toBeUndefined()
+    expect(() => connectInvalidations(cache, { url: '/events' })).toThrow(/no EventSource.*eventSourceImpl/)
+    expect(() => connectInvalidations(cache, {})).toThrow(/url/)
+  })
+})
