@@ -1,0 +1,224 @@
+// @vitest-environment node
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createCache } from '../../src/core/cache'
+import { observe } from '../../src/core/observer'
+import type { Entry } from '../../src/core/types'
+import { controlledFetcher, flush, track } from '../helpers/core'
+
+beforeEach(() => {
+  vi.useFakeTimers()
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+const FRESH = 60_000
+
+describe('no stale overwrite (semantic 4)', () => {
+  it('a fetch that lands after an invalidation is not fresh: the next use fetches again', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: FRESH })
+    const { fetcher, call } = controlledFetcher<string>()
+    const first = cache.fetch({ key: ['k'], fetcher })
+    await flush()
+    await vi.advanceTimersByTimeAsync(10)
+    void cache.invalidate({ key: ['k'] })
+    call(0).resolve('from-before')
+    await first.catch(() => {})
+    await flush()
+    expect(cache.get(['k'])?.isStale).toBe(true)
+
+    const next = cache.fetch({ key: ['k'], fetcher })
+    await flush()
+    expect(fetcher).toHaveBeenCalledTimes(2)
+    call(1).resolve('from-after')
+    await expect(next).resolves.toBe('from-after')
+    expect(cache.get(['k'])?.isStale).toBe(false)
+  })
+
+  it('a fetch() made after an invalidation is answered by a fetch that started after it', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: FRESH })
+    const { fetcher, calls, call } = controlledFetcher<string>()
+    const before = cache.fetch({ key: ['k'], fetcher })
+    await flush()
+    void cache.invalidate({ key: ['k'] })
+    const after = track(cache.fetch({ key: ['k'], fetcher }))
+    await flush()
+    // Whether the core starts the second fetch now or once the first settles,
+    // the first one's answer must not satisfy the later request.
+    call(0).resolve('from-before')
+    await before.catch(() => {})
+    await flush()
+    expect(after.settled).toBe(false)
+    expect(calls).toHaveLength(2)
+    call(1).resolve('from-after')
+    await flush()
+    expect(after).toEqual({ settled: true, value: 'from-after' })
+    expect(cache.get(['k'])?.data).toBe('from-after')
+  })
+
+  it('a fetch that lands after a set() never overwrites the set data', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: FRESH })
+    const { fetcher, call } = controlledFetcher<string>()
+    const pending = cache.fetch({ key: ['k'], fetcher })
+    await flush()
+    cache.set(['k'], 'written')
+    call(0).resolve('late')
+    await pending.catch(() => {})
+    await flush()
+    expect(cache.get(['k'])?.data).toBe('written')
+    expect(cache.get(['k'])?.status).toBe('success')
+  })
+
+  it('a fetch that lands after a set() does not bump updatedAt or clear the set etag', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: FRESH })
+    const { fetcher, call } = controlledFetcher<string>()
+    const pending = cache.fetch({ key: ['k'], fetcher })
+    await flush()
+    cache.set(['k'], 'written', { etag: '"w"' })
+    const writtenAt = cache.get(['k'])?.updatedAt
+    await vi.advanceTimersByTimeAsync(500)
+    call(0).resolve('late')
+    await pending.catch(() => {})
+    await flush()
+    expect(cache.get(['k'])?.updatedAt).toBe(writtenAt)
+    expect(cache.get(['k'])?.etag).toBe('"w"')
+  })
+
+  it('a fetch that fails after a set() does not put the entry in error', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: FRESH, retry: 0 })
+    const { fetcher, call } = controlledFetcher<string>()
+    const pending = cache.fetch({ key: ['k'], fetcher })
+    await flush()
+    cache.set(['k'], 'written')
+    call(0).reject(new Error('late failure'))
+    await pending.catch(() => {})
+    await flush()
+    expect(cache.get(['k'])?.status).toBe('success')
+    expect(cache.get(['k'])?.error).toBeUndefined()
+    expect(cache.get(['k'])?.data).toBe('written')
+  })
+
+  it('an older fetch never overwrites the result of a newer one, whichever lands first', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: FRESH })
+    const { fetcher, calls, call } = controlledFetcher<string>()
+    cache.set(['k'], 'v0')
+    const observer = observe(cache, { key: ['k'], fetcher })
+    const seen: (Entry<string> | undefined)[] = []
+    const detach = observer.subscribe(() => seen.push(observer.getSnapshot()))
+    void cache.invalidate({ key: ['k'] }) // starts fetch #0 (active entry)
+    await flush()
+    expect(calls).toHaveLength(1)
+    void cache.invalidate({ key: ['k'] }) // fetch #0 can no longer satisfy it
+    await flush()
+    if (calls.length === 2) {
+      // The core started the newer fetch at once: let it land first.
+      call(1).resolve('newer')
+      await flush()
+      call(0).resolve('older')
+    } else {
+      // The core waits for the older fetch, then runs the newer one.
+      call(0).resolve('older')
+      await flush()
+      call(1).resolve('newer')
+    }
+    await flush()
+    expect(calls).toHaveLength(2)
+    expect(observer.getSnapshot()?.data).toBe('newer')
+    expect(observer.getSnapshot()?.isStale).toBe(false)
+    expect(cache.get(['k'])?.data).toBe('newer')
+    const lastSeen = seen.at(-1)
+    expect(lastSeen?.data).toBe('newer')
+    detach()
+  })
+
+  it('an invalidation during an observed fetch is followed by exactly one more fetch', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: FRESH })
+    const { fetcher, calls, call } = controlledFetcher<string>()
+    const observer = observe(cache, { key: ['k'], fetcher })
+    const detach = observer.subscribe(() => {})
+    await flush()
+    expect(calls).toHaveLength(1)
+    void cache.invalidate({ key: ['k'] })
+    call(0).resolve('stale-answer')
+    await flush()
+    expect(calls).toHaveLength(2)
+    expect(observer.getSnapshot()?.isStale).toBe(true) // the first answer is not fresh
+    call(1).resolve('fresh-answer')
+    await flush()
+    await vi.advanceTimersByTimeAsync(5_000)
+    expect(calls).toHaveLength(2)
+    expect(observer.getSnapshot()?.data).toBe('fresh-answer')
+    expect(observer.getSnapshot()?.isStale).toBe(false)
+    detach()
+  })
+
+  it('three invalidations during one in-flight fetch cause exactly one more fetch', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: FRESH })
+    const { fetcher, calls } = controlledFetcher<string>()
+    const observer = observe(cache, { key: ['k'], fetcher })
+    const detach = observer.subscribe(() => {})
+    await flush()
+    expect(calls).toHaveLength(1)
+
+    const results = [
+      track(cache.invalidate({ key: ['k'] })),
+      track(cache.invalidate({ key: ['k'], exact: true })),
+      track(cache.invalidate({})),
+    ]
+    await flush()
+    // Answer every run that starts, in order, until the entry settles.
+    for (let i = 0; i < 10 && i < calls.length; i++) {
+      calls[i]?.resolve(`answer-${i}`)
+      await flush()
+    }
+    await vi.advanceTimersByTimeAsync(5_000)
+    expect(calls).toHaveLength(2)
+    expect(observer.getSnapshot()?.data).toBe('answer-1')
+    expect(observer.getSnapshot()?.isStale).toBe(false)
+    expect(results.map((r) => r.value)).toEqual([1, 1, 1])
+    detach()
+  })
+
+  it('the invalidations during a fetch resolve only once the follow-up fetch settles', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: FRESH })
+    const { fetcher, calls, call } = controlledFetcher<string>()
+    const observer = observe(cache, { key: ['k'], fetcher })
+    const detach = observer.subscribe(() => {})
+    await flush()
+    const a = track(cache.invalidate({ key: ['k'] }))
+    const b = track(cache.invalidate({ key: ['k'] }))
+    call(0).resolve('first')
+    await flush()
+    expect(calls).toHaveLength(2)
+    expect(a.settled).toBe(false)
+    expect(b.settled).toBe(false)
+    call(1).resolve('second')
+    await flush()
+    expect(a).toEqual({ settled: true, value: 1 })
+    expect(b).toEqual({ settled: true, value: 1 })
+    detach()
+  })
+
+  it("a fetch that started before a mode 'remove' invalidation never shows its answer", async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: FRESH })
+    const { fetcher, calls, call } = controlledFetcher<string>()
+    cache.set(['recs'], 'v0')
+    const observer = observe(cache, { key: ['recs'], fetcher })
+    const seen: (Entry<string> | undefined)[] = []
+    const detach = observer.subscribe(() => seen.push(observer.getSnapshot()))
+    void cache.invalidate({ key: ['recs'] }) // background refetch #0 starts
+    await flush()
+    expect(calls).toHaveLength(1)
+    void cache.invalidate({ key: ['recs'] }, { mode: 'remove' })
+    call(0).resolve('answer-from-before-removal')
+    await flush()
+    expect(calls).toHaveLength(2)
+    expect(observer.getSnapshot()?.status).toBe('pending')
+    call(1).resolve('answer-after-removal')
+    await flush()
+    expect(observer.getSnapshot()?.data).toBe('answer-after-removal')
+    expect(seen.some((entry) => entry?.data === 'answer-from-before-removal')).toBe(false)
+    expect(cache.get(['recs'])?.data).toBe('answer-after-removal')
+    detach()
+  })
+})

@@ -1,0 +1,99 @@
+// @vitest-environment node
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createCache } from '../../src/core/cache'
+import { observe } from '../../src/core/observer'
+import type { Entry } from '../../src/core/types'
+import { controlledFetcher, flush } from '../helpers/core'
+
+beforeEach(() => {
+  vi.useFakeTimers()
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe('stale-while-revalidate (semantic 2)', () => {
+  it('turns isStale true exactly when staleTime has passed', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: 1000 })
+    await cache.fetch({ key: ['k'], fetcher: async () => 'v' })
+    expect(cache.get(['k'])?.isStale).toBe(false)
+    await vi.advanceTimersByTimeAsync(999)
+    expect(cache.get(['k'])?.isStale).toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(cache.get(['k'])?.isStale).toBe(true)
+  })
+
+  it('treats data as stale at once with the default staleTime of 0', async () => {
+    const cache = createCache({ now: () => Date.now() })
+    await cache.fetch({ key: ['k'], fetcher: async () => 'v' })
+    expect(cache.get(['k'])?.isStale).toBe(true)
+  })
+
+  it('answers fetch() from the cache while fresh, without running the fetcher', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: 1000 })
+    const fetcher = vi.fn(async () => 'v')
+    await cache.fetch({ key: ['k'], fetcher })
+    await vi.advanceTimersByTimeAsync(500)
+    await expect(cache.fetch({ key: ['k'], fetcher })).resolves.toBe('v')
+    expect(fetcher).toHaveBeenCalledTimes(1)
+  })
+
+  it('uses the query staleTime over the cache staleTime', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: 0 })
+    const fetcher = vi.fn(async () => 'v')
+    await cache.fetch({ key: ['k'], fetcher, staleTime: 5000 })
+    await vi.advanceTimersByTimeAsync(4000)
+    await cache.fetch({ key: ['k'], fetcher, staleTime: 5000 })
+    expect(fetcher).toHaveBeenCalledTimes(1)
+    expect(cache.get(['k'])?.isStale).toBe(false)
+  })
+
+  it('turns isStale true when the entry is invalidated, even within staleTime', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: 60_000 })
+    await cache.fetch({ key: ['k'], fetcher: async () => 'v' })
+    expect(cache.get(['k'])?.isStale).toBe(false)
+    void cache.invalidate({ key: ['k'] })
+    expect(cache.get(['k'])?.isStale).toBe(true)
+  })
+
+  it('keeps stale data visible to an observer while the refetch runs', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: 1000 })
+    const { fetcher, call } = controlledFetcher<string>()
+    cache.set(['k'], 'old')
+    await vi.advanceTimersByTimeAsync(1000)
+    const observer = observe(cache, { key: ['k'], fetcher, staleTime: 1000 })
+    const seen: (Entry<string> | undefined)[] = []
+    const detach = observer.subscribe(() => seen.push(observer.getSnapshot()))
+    await flush()
+    expect(fetcher).toHaveBeenCalledTimes(1)
+    const during = observer.getSnapshot()
+    expect(during?.data).toBe('old')
+    expect(during?.status).toBe('success')
+    expect(during?.isFetching).toBe(true)
+    expect(during?.isStale).toBe(true)
+
+    call(0).resolve('new')
+    await flush()
+    const after = observer.getSnapshot()
+    expect(after?.data).toBe('new')
+    expect(after?.isFetching).toBe(false)
+    expect(after?.isStale).toBe(false)
+    // Never a moment without data: no pending snapshot in between.
+    expect(seen.every((entry) => entry?.data !== undefined)).toBe(true)
+    detach()
+  })
+
+  it('shows the stale value in get() while a fetch() of stale data revalidates, and resolves fetch() with the new value', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: 1000 })
+    const { fetcher, call } = controlledFetcher<string>()
+    cache.set(['k'], 'old')
+    await vi.advanceTimersByTimeAsync(1000)
+    const result = cache.fetch({ key: ['k'], fetcher })
+    await flush()
+    // While revalidating, the stale value is still what get() shows.
+    expect(cache.get(['k'])?.data).toBe('old')
+    expect(cache.get(['k'])?.isFetching).toBe(true)
+    call(0).resolve('new')
+    await expect(result).resolves.toBe('new')
+  })
+})
