@@ -1,0 +1,152 @@
+import { hashKey } from '../core/key'
+import type { Cache, QueryKey } from '../core/types'
+
+/**
+ * Optimistic updates as layers over a base value, per (cache, entry).
+ *
+ * "Rolled back exactly" means: undoing a failed mutation removes that
+ * mutation's change and nothing else.
+ * - Other optimistic mutations on the same entry keep theirs: the value is
+ *   recomputed as the base with the remaining layers applied in order
+ *   (their updaters run again), so
+ *     base 1 → +1 (A) → +1 (B) → A fails → 2 → B fails → 1.
+ * - A write from elsewhere in between (a fetch, `set`, a server event) wins
+ *   wherever it touched the value: the undo is a three-way merge that puts
+ *   the layer-free value back only where the entry still shows what the
+ *   layers produced, field by field through plain objects (other values,
+ *   arrays included, are reverted only when still deep-equal to ours):
+ *     {likes 1, title 'a'} → likes +1 → set title 'b' → fails → {likes 1, title 'b'}
+ *     {likes 1} → likes +1 → refetch {likes 5} → fails → {likes 5}
+ * A mutation that succeeds keeps its layer until every layer of the entry
+ * has settled, so a later rollback of an earlier layer keeps it.
+ */
+
+interface Layer {
+  update: (old: unknown) => unknown
+  settled: boolean
+}
+
+interface Stack {
+  /** The value without any of our layers. */
+  base: unknown
+  /** What we last wrote to the entry. */
+  shown: unknown
+  layers: Layer[]
+}
+
+export interface OptimisticLayer {
+  /** The mutation succeeded: keep the change. */
+  confirm(): void
+  /** The mutation failed: undo exactly this change. */
+  rollback(): void
+}
+
+const stacks = new WeakMap<Cache, Map<string, Stack>>()
+
+/** Applies `update` to the entry's data now (a `cache.set`) and returns how to settle it. */
+export function applyOptimistic(
+  cache: Cache,
+  key: QueryKey,
+  segment: string | undefined,
+  update: (old: unknown) => unknown,
+): OptimisticLayer {
+  const id = `${hashKey(key).hash}\u0000${segment ?? ''}\u0000${segment === undefined ? 0 : 1}`
+  let byEntry = stacks.get(cache)
+  if (byEntry === undefined) stacks.set(cache, (byEntry = new Map()))
+  const current = read(cache, key, segment)
+  let stack = byEntry.get(id)
+  if (stack === undefined) {
+    stack = { base: current, shown: current, layers: [] }
+    byEntry.set(id, stack)
+  } else if (!Object.is(current, stack.shown)) {
+    // Someone else wrote since our last write: that write is part of the base now.
+    stack.base = rebase(current, stack.shown, stack.base)
+  }
+  const layer: Layer = { update, settled: false }
+  stack.layers.push(layer)
+  write(cache, key, segment, (stack.shown = update(current)))
+
+  const entries = byEntry
+  const own = stack
+  const release = () => {
+    layer.settled = true
+    if (own.layers.every((l) => l.settled) && entries.get(id) === own) entries.delete(id)
+  }
+  return {
+    confirm: release,
+    rollback() {
+      const index = own.layers.indexOf(layer)
+      if (layer.settled || index < 0) return
+      const now = read(cache, key, segment)
+      const outside = !Object.is(now, own.shown)
+      if (outside) own.base = rebase(now, own.shown, own.base)
+      // With no write from elsewhere, the entry holds exactly our fold.
+      const withLayer = outside ? fold(own.base, own.layers) : now
+      own.layers.splice(index, 1)
+      const next = rebase(now, withLayer, fold(own.base, own.layers))
+      own.shown = next
+      if (!Object.is(next, now)) write(cache, key, segment, next)
+      release()
+    },
+  }
+}
+
+function read(cache: Cache, key: QueryKey, segment: string | undefined): unknown {
+  return cache.get<unknown>(key, segment)?.data
+}
+
+function write(cache: Cache, key: QueryKey, segment: string | undefined, value: unknown): void {
+  // The updater form, so a value is never mistaken for an updater.
+  cache.set<unknown>(key, () => value, { segment })
+}
+
+function fold(base: unknown, layers: readonly Layer[]): unknown {
+  let value = base
+  for (const layer of layers) value = layer.update(value)
+  return value
+}
+
+/**
+ * Carries the change `from → to` over onto `value`: where `value` still shows
+ * `from`, it gets `to`; where something else changed it, that change wins.
+ */
+export function rebase(value: unknown, from: unknown, to: unknown): unknown {
+  if (Object.is(from, to)) return value
+  if (Object.is(value, from)) return to
+  if (isPlainObject(value) && isPlainObject(from) && isPlainObject(to)) {
+    let out: Record<string, unknown> | undefined
+    for (const field of new Set([...Object.keys(from), ...Object.keys(to)])) {
+      if (Object.is(from[field], to[field]) && field in from === field in to) continue
+      const merged = rebase(value[field], from[field], to[field])
+      const remove = merged === undefined && !(field in to) && field in value
+      if (Object.is(merged, value[field]) && !remove) continue
+      out ??= { ...value }
+      if (remove) delete out[field]
+      else out[field] = merged
+    }
+    // Nothing of ours left to carry over: keep the reference (no needless write).
+    return out ?? value
+  }
+  return deepEqual(value, from) ? to : value
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false
+  const proto: unknown = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((item, i) => deepEqual(item, b[i]))
+  }
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const fields = Object.keys(a)
+    return (
+      fields.length === Object.keys(b).length &&
+      fields.every((field) => field in b && deepEqual(a[field], b[field]))
+    )
+  }
+  return false
+}

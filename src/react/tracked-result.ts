@@ -1,0 +1,182 @@
+import type { Entry, QueryStatus } from '../core/types'
+import type { QueryObserver } from '../core/observer'
+
+/** What `useCachedQuery` returns. */
+export interface UseCachedQueryResult<T, S = T> {
+  /** The (selected) data; the placeholder while it shows. */
+  readonly data: S | undefined
+  readonly error: Error | undefined
+  /** `'pending'` until the entry has data, also while `placeholderData` shows. */
+  readonly status: QueryStatus
+  readonly isFetching: boolean
+  readonly isStale: boolean
+  /** Clock time of the last success, 0 if none. */
+  readonly updatedAt: number
+  /** Fetch now, even when fresh (joins a fetch in flight). A stable function. */
+  refetch(): Promise<T>
+}
+
+/** The plain values of one result; a new object only when one of them changes. */
+interface QueryState<S> {
+  data: S | undefined
+  error: Error | undefined
+  status: QueryStatus
+  isFetching: boolean
+  isStale: boolean
+  updatedAt: number
+}
+
+// One bit per field a component can read.
+const DATA = 1
+const ERROR = 2
+const STATUS = 4
+const FETCHING = 8
+const STALE = 16
+const UPDATED = 32
+
+/**
+ * The bridge between one observer and `useSyncExternalStore`, one per hook
+ * instance. React bails out of a render when `getSnapshot` returns the same
+ * reference, so the snapshot handed to React changes only when a field the
+ * component has read differs from what it last rendered: a component that
+ * reads `data` alone is not re-rendered when `isFetching` flips. A render
+ * reads `current`, the newest state, so a field read for the first time is
+ * never out of date.
+ */
+export class QueryStore<T, S> {
+  /** Set on every render, before `useSyncExternalStore` reads the snapshot. */
+  select: ((data: T) => S) | undefined = undefined
+  placeholderData: T | undefined = undefined
+
+  /** Fields read through any result this store handed out (they accumulate). */
+  private tracked = 0
+  /** `current` was derived from this entry, select function and placeholder. */
+  private entry: Entry<T> | undefined = undefined
+  private derivedSelect: ((data: T) => S) | undefined = undefined
+  private derivedPlaceholder: T | undefined = undefined
+  /** Newest state. */
+  private current: QueryState<S> | undefined = undefined
+  /** What `getSnapshot` last returned, so what React holds. */
+  private returned: QueryState<S> | undefined = undefined
+  /** The state the last render read. */
+  private rendered: QueryState<S> | undefined = undefined
+  private result: UseCachedQueryResult<T, S> | undefined = undefined
+  // `select` runs again only when the data or the function changes.
+  private selectedFrom: { raw: T; select: (data: T) => S; selected: S } | undefined
+
+  constructor(readonly observer: QueryObserver<T>) {}
+
+  // Arrow properties: stable identities for useSyncExternalStore and for users.
+  readonly subscribe = (listener: () => void): (() => void) => this.observer.subscribe(listener)
+
+  readonly refetch = (): Promise<T> => this.observer.refetch()
+
+  readonly getSnapshot = (): QueryState<S> => {
+    const entry = this.observer.getSnapshot()
+    let current = this.current
+    if (
+      current === undefined ||
+      entry !== this.entry ||
+      this.select !== this.derivedSelect ||
+      this.placeholderData !== this.derivedPlaceholder
+    ) {
+      this.entry = entry
+      this.derivedSelect = this.select
+      this.derivedPlaceholder = this.placeholderData
+      current = this.current = this.derive(entry)
+    }
+    const rendered = this.rendered
+    if (this.returned !== current && (rendered === undefined || this.differs(rendered, current))) {
+      this.returned = current
+    }
+    return this.returned ?? current
+  }
+
+  /** The object a render returns: the newest state, recording what is read. */
+  read(): UseCachedQueryResult<T, S> {
+    const state = this.current
+    if (state === undefined) throw new Error('QueryStore.read() before getSnapshot()')
+    this.rendered = state
+    if (this.result === undefined || this.resultState !== state) {
+      this.resultState = state
+      this.result = this.track(state)
+    }
+    return this.result
+  }
+
+  private resultState: QueryState<S> | undefined = undefined
+
+  private track(state: QueryState<S>): UseCachedQueryResult<T, S> {
+    // Own enumerable getters (not prototype ones) so `{ ...result }` and
+    // destructuring both work; built once per state change, not per render.
+    const store = this
+    return {
+      get data() {
+        store.tracked |= DATA
+        return state.data
+      },
+      get error() {
+        store.tracked |= ERROR
+        return state.error
+      },
+      get status() {
+        store.tracked |= STATUS
+        return state.status
+      },
+      get isFetching() {
+        store.tracked |= FETCHING
+        return state.isFetching
+      },
+      get isStale() {
+        store.tracked |= STALE
+        return state.isStale
+      },
+      get updatedAt() {
+        store.tracked |= UPDATED
+        return state.updatedAt
+      },
+      refetch: this.refetch,
+    }
+  }
+
+  private differs(a: QueryState<S>, b: QueryState<S>): boolean {
+    const t = this.tracked
+    return (
+      (t & DATA && !Object.is(a.data, b.data)) ||
+      (t & ERROR && a.error !== b.error) ||
+      (t & STATUS && a.status !== b.status) ||
+      (t & FETCHING && a.isFetching !== b.isFetching) ||
+      (t & STALE && a.isStale !== b.isStale) ||
+      (t & UPDATED && a.updatedAt !== b.updatedAt) ||
+      false
+    )
+  }
+
+  private derive(entry: Entry<T> | undefined): QueryState<S> {
+    const placeholder =
+      this.placeholderData !== undefined &&
+      (entry === undefined || (entry.status === 'pending' && entry.data === undefined))
+    const raw = placeholder ? this.placeholderData : entry?.data
+    return {
+      data: raw === undefined ? undefined : this.applySelect(raw),
+      error: entry?.error,
+      // The placeholder never counts as data: `status` stays 'pending'.
+      status: entry?.status ?? 'pending',
+      isFetching: entry?.isFetching ?? false,
+      // No data yet counts as stale, as in TanStack Query.
+      isStale: entry?.isStale ?? true,
+      updatedAt: entry?.updatedAt ?? 0,
+    }
+  }
+
+  private applySelect(raw: T): S {
+    const select = this.select
+    // Without `select`, S is T (the hook's signature ties them together).
+    if (select === undefined) return raw as unknown as S
+    const memo = this.selectedFrom
+    if (memo !== undefined && memo.raw === raw && memo.select === select) return memo.selected
+    const selected = select(raw)
+    this.selectedFrom = { raw, select, selected }
+    return selected
+  }
+}

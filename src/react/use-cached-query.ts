@@ -1,0 +1,64 @@
+import { useState, useSyncExternalStore } from 'react'
+import { observe, type ObserverOptions } from '../core/observer'
+import type { Cache, QueryOptions } from '../core/types'
+import { useCacheContext } from './use-cache'
+import { QueryStore, type UseCachedQueryResult } from './tracked-result'
+
+export type { UseCachedQueryResult } from './tracked-result'
+
+export interface UseCachedQueryOptions<T, S = T> extends QueryOptions<T> {
+  /** Default true. A disabled query never fetches and is not refetched by invalidations. */
+  enabled?: boolean
+  /** Derives what `data` holds; runs again only when the data or the function changes. */
+  select?: (data: T) => S
+  /** Shown as `data` (through `select`) while there is none; `status` stays `'pending'`. */
+  placeholderData?: T
+  /** ms between background refetches while mounted. */
+  refetchInterval?: number
+  /** Override the cache's `refetchOnFocus`. */
+  refetchOnFocus?: boolean
+  /** Override the cache's `refetchOnReconnect`. */
+  refetchOnReconnect?: boolean
+}
+
+interface Instance<T, S> {
+  cache: Cache
+  store: QueryStore<T, S>
+}
+
+/**
+ * Reads one query from the nearest CacheProvider's cache and keeps it fresh.
+ * The segment defaults to the provider's. The component re-renders only when
+ * a field it has read changes.
+ */
+export function useCachedQuery<T, S = T>(
+  options: UseCachedQueryOptions<T, S>,
+): UseCachedQueryResult<T, S> {
+  const context = useCacheContext('useCachedQuery')
+  const observerOptions: ObserverOptions<T> =
+    options.segment !== undefined || context.segment === undefined
+      ? options
+      : { ...options, segment: context.segment }
+
+  // One observer per mounted hook. observe() has no side effect until
+  // subscribe, so StrictMode's discarded second instance costs nothing.
+  let [instance, setInstance] = useState<Instance<T, S>>(() => ({
+    cache: context.cache,
+    store: new QueryStore<T, S>(observe(context.cache, observerOptions)),
+  }))
+  if (instance.cache !== context.cache) {
+    // A new cache from the provider: a new observer, and a re-render that
+    // swaps in its subscription (React's "state from the previous render").
+    instance = { cache: context.cache, store: new QueryStore(observe(context.cache, observerOptions)) }
+    setInstance(instance)
+  }
+  const store = instance.store
+
+  // Cheap by contract: setOptions compares key hash and segment, stores the
+  // rest, and never notifies. A new key shows the new key's entry at once.
+  store.observer.setOptions(observerOptions)
+  store.select = options.select
+  store.placeholderData = options.placeholderData
+  useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot)
+  return store.read()
+}

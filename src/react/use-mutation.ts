@@ -1,0 +1,107 @@
+import { useCallback, useRef, useState } from 'react'
+import type { InvalidationTarget, QueryKey } from '../core/types'
+import type { CacheContextValue } from './context'
+import { applyOptimistic, type OptimisticLayer } from './optimistic'
+import { useCacheContext } from './use-cache'
+
+export interface UseMutationOptions<TData, TVars> {
+  mutationFn: (vars: TVars) => Promise<TData>
+  /** Invalidated (marked stale, refetched in the background) once the mutation succeeds. */
+  invalidates?: InvalidationTarget[] | ((data: TData, vars: TVars) => InvalidationTarget[])
+  /**
+   * Applied to the entry before `mutationFn` runs, and rolled back exactly
+   * (only this change) if it fails. The segment defaults to the provider's.
+   */
+  optimistic?: { key: QueryKey; segment?: string; update: (old: unknown, vars: TVars) => unknown }
+  onSuccess?: (data: TData, vars: TVars) => void
+  onError?: (error: Error, vars: TVars) => void
+}
+
+export type MutationStatus = 'idle' | 'pending' | 'success' | 'error'
+
+export interface UseMutationResult<TData, TVars> {
+  /** Runs the mutation; a failure is reported to `onError` and `error`, never thrown. */
+  mutate(vars: TVars): void
+  /** Resolves with the data once the mutation's invalidations are marked. */
+  mutateAsync(vars: TVars): Promise<TData>
+  /** Of the latest call. */
+  status: MutationStatus
+  data: TData | undefined
+  error: Error | undefined
+  /** Back to `idle`; a call still in flight no longer updates the state. */
+  reset(): void
+}
+
+interface MutationState<TData> {
+  status: MutationStatus
+  data: TData | undefined
+  error: Error | undefined
+}
+
+const idle: MutationState<never> = { status: 'idle', data: undefined, error: undefined }
+
+export function useMutation<TData, TVars = void>(
+  options: UseMutationOptions<TData, TVars>,
+): UseMutationResult<TData, TVars> {
+  const context = useCacheContext('useMutation')
+  const [state, setState] = useState<MutationState<TData>>(idle)
+  // The latest options and provider, read when a call starts, so mutate and
+  // mutateAsync keep one identity across renders.
+  const latest = useRef({ options, context })
+  latest.current = { options, context }
+  // Only the latest call (since the last reset) writes the state.
+  const calls = useRef(0)
+
+  const mutateAsync = useCallback(async (vars: TVars): Promise<TData> => {
+    const call = ++calls.current
+    const { options: opts, context: ctx } = latest.current
+    const report = (next: MutationState<TData>) => {
+      if (calls.current === call) setState(next)
+    }
+    report({ status: 'pending', data: undefined, error: undefined })
+    let layer: OptimisticLayer | undefined
+    let data: TData
+    try {
+      layer = optimisticLayer(opts, ctx, vars)
+      data = await opts.mutationFn(vars)
+    } catch (thrown) {
+      const error = toError(thrown)
+      layer?.rollback()
+      report({ status: 'error', data: undefined, error })
+      opts.onError?.(error, vars)
+      throw error
+    }
+    layer?.confirm()
+    const targets = typeof opts.invalidates === 'function' ? opts.invalidates(data, vars) : opts.invalidates
+    // Marking is synchronous; the refetches go on in the background.
+    for (const target of targets ?? []) void ctx.cache.invalidate(target).catch(ignore)
+    report({ status: 'success', data, error: undefined })
+    opts.onSuccess?.(data, vars)
+    return data
+  }, [])
+
+  const mutate = useCallback((vars: TVars) => void mutateAsync(vars).catch(ignore), [mutateAsync])
+  const reset = useCallback(() => {
+    calls.current++
+    setState(idle)
+  }, [])
+
+  return { mutate, mutateAsync, status: state.status, data: state.data, error: state.error, reset }
+}
+
+function optimisticLayer<TData, TVars>(
+  options: UseMutationOptions<TData, TVars>,
+  context: CacheContextValue,
+  vars: TVars,
+) {
+  const optimistic = options.optimistic
+  if (optimistic === undefined) return undefined
+  const segment = optimistic.segment ?? context.segment
+  return applyOptimistic(context.cache, optimistic.key, segment, (old) => optimistic.update(old, vars))
+}
+
+function toError(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new Error(String(thrown), { cause: thrown })
+}
+
+function ignore(): void {}
