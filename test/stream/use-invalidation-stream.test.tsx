@@ -1,0 +1,143 @@
+import { act, render, renderHook } from '@testing-library/react'
+import { StrictMode, type ReactNode } from 'react'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { Cache } from '../../src/core/types'
+import { CacheProvider } from '../../src/react/provider'
+import { useInvalidationStream } from '../../src/react/use-invalidation-stream'
+import { fakeEventSourceImpl } from '../helpers/fake-event-source'
+import { recordingCache } from './recording-cache'
+
+beforeEach(() => {
+  vi.useFakeTimers()
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+function Stream({ url, impl, label }: { url: string | null; impl: typeof EventSource; label: string }) {
+  const { state } = useInvalidationStream(url, { eventSourceImpl: impl })
+  return <span data-testid={label}>{state}</span>
+}
+
+function inProvider(cache: Cache, children: ReactNode) {
+  return <CacheProvider cache={cache}>{children}</CacheProvider>
+}
+
+describe('useInvalidationStream', () => {
+  it('shares one connection per (cache, url) and shows its state in every user', () => {
+    const { cache } = recordingCache()
+    const { impl, instances } = fakeEventSourceImpl()
+    const view = render(
+      inProvider(
+        cache,
+        <>
+          <Stream url="/events" impl={impl} label="a" />
+          <Stream url="/events" impl={impl} label="b" />
+          <Stream url="/events" impl={impl} label="c" />
+        </>,
+      ),
+    )
+    expect(instances).toHaveLength(1)
+    expect(view.getByTestId('a').textContent).toBe('connecting')
+    act(() => instances[0]!.open())
+    expect(view.getByTestId('a').textContent).toBe('open')
+    expect(view.getByTestId('c').textContent).toBe('open')
+    act(() => instances[0]!.drop())
+    expect(view.getByTestId('b').textContent).toBe('connecting')
+    view.unmount()
+  })
+
+  it('keeps the connection while any user is mounted and closes it after the last unmounts', async () => {
+    const { cache } = recordingCache()
+    const { impl, instances } = fakeEventSourceImpl()
+    const view = render(
+      inProvider(
+        cache,
+        <>
+          <Stream url="/events" impl={impl} label="a" />
+          <Stream url="/events" impl={impl} label="b" />
+        </>,
+      ),
+    )
+    view.rerender(inProvider(cache, <Stream url="/events" impl={impl} label="a" />))
+    await vi.advanceTimersByTimeAsync(10)
+    expect(instances[0]!.closeCalls).toBe(0)
+
+    view.unmount()
+    expect(instances[0]!.closeCalls).toBe(0) // deferred one tick...
+    await vi.advanceTimersByTimeAsync(0)
+    expect(instances[0]!.closeCalls).toBe(1) // ...then closed
+    expect(instances[0]!.listenerCount()).toBe(0)
+    expect(instances).toHaveLength(1)
+  })
+
+  it('opens exactly one connection under StrictMode and does not churn it', async () => {
+    const { cache } = recordingCache()
+    const { impl, instances } = fakeEventSourceImpl()
+    const view = render(<StrictMode>{inProvider(cache, <Stream url="/events" impl={impl} label="a" />)}</StrictMode>)
+    await vi.advanceTimersByTimeAsync(10)
+    expect(instances).toHaveLength(1)
+    expect(instances[0]!.closeCalls).toBe(0)
+    act(() => instances[0]!.open())
+    expect(view.getByTestId('a').textContent).toBe('open')
+    view.unmount()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(instances[0]!.closeCalls).toBe(1)
+  })
+
+  it('reuses the connection when a new user mounts in the same tick the last one left', async () => {
+    const { cache } = recordingCache()
+    const { impl, instances } = fakeEventSourceImpl()
+    const view = render(inProvider(cache, <Stream key="one" url="/events" impl={impl} label="a" />))
+    act(() => instances[0]!.open())
+    view.rerender(inProvider(cache, <Stream key="two" url="/events" impl={impl} label="a" />))
+    await vi.advanceTimersByTimeAsync(10)
+    expect(instances).toHaveLength(1)
+    expect(instances[0]!.closeCalls).toBe(0)
+    expect(view.getByTestId('a').textContent).toBe('open')
+    view.unmount()
+  })
+
+  it('opens a new connection for another url or another cache, and none for null', async () => {
+    const first = recordingCache().cache
+    const second = recordingCache().cache
+    const { impl, instances } = fakeEventSourceImpl()
+    const view = render(
+      <>
+        {inProvider(
+          first,
+          <>
+            <Stream url="/a" impl={impl} label="a" />
+            <Stream url="/b" impl={impl} label="b" />
+            <Stream url={null} impl={impl} label="none" />
+          </>,
+        )}
+        {inProvider(second, <Stream url="/a" impl={impl} label="other-cache" />)}
+      </>,
+    )
+    expect(instances.map((source) => source.url)).toEqual(['/a', '/b', '/a'])
+    expect(view.getByTestId('none').textContent).toBe('closed')
+    view.unmount()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(instances.map((source) => source.closeCalls)).toEqual([1, 1, 1])
+  })
+
+  it('switching url moves to the new connection and closes the old one', async () => {
+    const { cache } = recordingCache()
+    const { impl, instances } = fakeEventSourceImpl()
+    const view = render(inProvider(cache, <Stream url="/a" impl={impl} label="a" />))
+    view.rerender(inProvider(cache, <Stream url="/b" impl={impl} label="a" />))
+    await vi.advanceTimersByTimeAsync(0)
+    expect(instances.map((source) => [source.url, source.closeCalls])).toEqual([
+      ['/a', 1],
+      ['/b', 0],
+    ])
+    view.unmount()
+    await vi.advanceTimersByTimeAsync(0)
+  })
+
+  it('throws a clear Error outside a CacheProvider', () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    expect(() => renderHook(() => useInvalidationStream('/events'))).toThrow(/useInvalidationStream.*CacheProvider/)
+  })
+})
