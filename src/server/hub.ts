@@ -1,0 +1,207 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { parseInvalidationMessage, type InvalidationMessage } from '../stream/schema'
+import { isGrant, segmentFilter, type Connection, type HubGrant } from './connection'
+import type { EventStore, StoredEvent } from './event-store'
+import { memoryStore } from './memory-store'
+import { encodeEvent, heartbeatFrame, sseHeaders } from './sse'
+
+export interface InvalidationHubOptions {
+  /** Where events are kept for replay and shared between instances. Default `memoryStore()`. The hub closes it on `close()`. */
+  store?: EventStore
+  /**
+   * Decides which segments a client may see; `null` answers 401. Default:
+   * every client gets unsegmented events only. A throw answers 500.
+   */
+  authorize?: (req: IncomingMessage) => Promise<HubGrant | null> | HubGrant | null
+  /** ms between SSE comment lines that keep proxies from closing idle streams. Default 15_000. */
+  heartbeatMs?: number
+}
+
+export interface InvalidationHub {
+  /** Validates and stores a message, then streams it to every client that may see it; resolves with its event id. */
+  publish(message: InvalidationMessage): Promise<string>
+  /** Node http / Express handler serving `text/event-stream`. */
+  handler(req: IncomingMessage, res: ServerResponse): void
+  /** Ends every connection, stops timers and closes the store. */
+  close(): Promise<void>
+}
+
+// A client whose socket does not drain is dropped rather than buffered
+// without bound; its EventSource reconnects with Last-Event-ID and is replayed.
+const maxBufferedBytes = 1 << 20
+
+const unsegmentedOnly = (): HubGrant => ({ segments: [] })
+
+export function createInvalidationHub(options: InvalidationHubOptions = {}): InvalidationHub {
+  const store = options.store ?? memoryStore()
+  const authorize = options.authorize ?? unsegmentedOnly
+  const heartbeatMs = options.heartbeatMs ?? 15_000
+  const connections = new Set<Connection>()
+  let heartbeat: ReturnType<typeof setInterval> | undefined
+  let closing: Promise<void> | undefined
+
+  const unsubscribe = store.subscribe(deliver)
+
+  function deliver(event: StoredEvent): void {
+    // Encoded once for every client: fan-out is then one write per socket.
+    let frame: string | undefined
+    for (const connection of connections) {
+      if (!connection.live) {
+        connection.pending.push(event)
+        continue
+      }
+      if (!advance(connection, event.id)) continue
+      if (!connection.canSee(event.message)) continue
+      frame ??= encodeEvent(event.id, event.message)
+      write(connection, frame)
+    }
+  }
+
+  // Moves the connection's cursor past `id`; false when the client already
+  // has that event (it was in the replay, or arrived twice).
+  function advance(connection: Connection, id: string): boolean {
+    if (connection.cursor !== undefined && store.compare(id, connection.cursor) <= 0) return false
+    connection.cursor = id
+    return true
+  }
+
+  function send(connection: Connection, event: StoredEvent): void {
+    if (advance(connection, event.id) && connection.canSee(event.message)) {
+      write(connection, encodeEvent(event.id, event.message))
+    }
+  }
+
+  function write(connection: Connection, frame: string): void {
+    const { res } = connection
+    res.write(frame)
+    if (connection.live && res.writableLength > connection.bufferLimit) res.destroy()
+  }
+
+  function startHeartbeat(): void {
+    if (heartbeat !== undefined) return
+    heartbeat = setInterval(() => {
+      for (const connection of connections) write(connection, heartbeatFrame)
+    }, heartbeatMs)
+    // The heartbeat alone must not keep a process alive.
+    heartbeat.unref?.()
+  }
+
+  function forget(connection: Connection): void {
+    connections.delete(connection)
+    if (connections.size === 0 && heartbeat !== undefined) {
+      clearInterval(heartbeat)
+      heartbeat = undefined
+    }
+  }
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (closing) return void res.writeHead(503).end()
+    if (req.method !== 'GET') return void res.writeHead(405, { Allow: 'GET' }).end()
+    let grant: unknown
+    try {
+      grant = await authorize(req)
+    } catch {
+      if (!res.destroyed) res.writeHead(500).end()
+      return
+    }
+    if (res.destroyed || closing) return void res.end()
+    if (grant === null) return void res.writeHead(401).end()
+    if (!isGrant(grant)) return void res.writeHead(500).end()
+
+    res.writeHead(200, sseHeaders)
+    res.flushHeaders()
+    res.socket?.setNoDelay(true)
+    const connection: Connection = { res, canSee: segmentFilter(grant), live: false, pending: [], cursor: undefined, bufferLimit: 0 }
+    // Registered before the store is read, so that an event stored meanwhile
+    // is parked in `pending` rather than lost:
+    //   subscribe ── read replay / head ── sync ── pending (ids > cursor) ── live
+    connections.add(connection)
+    startHeartbeat()
+    res.on('close', () => forget(connection))
+
+    try {
+      const replay = await replayMissed(connection, lastEventId(req))
+      if (!connections.has(connection)) return
+      // The sync event carries the cursor as its id: the newest event the
+      // client is now current with (the last replayed one, or the store's head).
+      // A browser that reconnects sends it back and gets an exact replay, even
+      // if no event reached it on this connection. It is omitted only while the
+      // store is empty, which leaves the browser's last event id as it was.
+      write(connection, encodeEvent(connection.cursor, { type: 'sync', replay }))
+      // A replay is written in one go and may exceed the limit on its own.
+      connection.bufferLimit = res.writableLength + maxBufferedBytes
+      connection.live = true
+      const parked = connection.pending
+      connection.pending = []
+      for (const event of parked) send(connection, event)
+    } catch {
+      // The store is unreachable: end the stream. EventSource reconnects on
+      // its own and the next attempt replays from the same Last-Event-ID.
+      forget(connection)
+      res.end()
+    }
+  }
+
+  async function replayMissed(connection: Connection, after: string | undefined): Promise<'none' | 'complete' | 'unavailable'> {
+    if (after === undefined) {
+      connection.cursor = await store.lastId()
+      return 'none'
+    }
+    const events = await store.readAfter(after)
+    if (events === 'unavailable') {
+      connection.cursor = await store.lastId()
+      return 'unavailable'
+    }
+    connection.cursor = after
+    for (const event of events) {
+      if (!connections.has(connection)) break
+      send(connection, event)
+    }
+    return 'complete'
+  }
+
+  async function publish(message: InvalidationMessage): Promise<string> {
+    if (closing) throw new Error('cachet/server: cannot publish, the hub is closed')
+    const parsed = parseInvalidationMessage(message, false)
+    if (!parsed.ok) throw new Error(`cachet/server: cannot publish an invalid message: ${parsed.reason}`)
+    if (parsed.message.type === 'sync') {
+      throw new Error("cachet/server: cannot publish a 'sync' message: the hub sends it itself after each replay")
+    }
+    try {
+      return await store.append(parsed.message)
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error)
+      throw new Error(`cachet/server: the message was not stored, the event store failed: ${reason}`, { cause: error })
+    }
+  }
+
+  async function shutDown(): Promise<void> {
+    unsubscribe()
+    for (const connection of connections) connection.res.end()
+    connections.clear()
+    if (heartbeat !== undefined) clearInterval(heartbeat)
+    heartbeat = undefined
+    await store.close()
+  }
+
+  return {
+    publish,
+    handler(req, res) {
+      serve(req, res).catch(() => {
+        // serve() handles its own failures; this only guards against an
+        // unhandled rejection if the socket broke in between.
+        if (!res.destroyed) res.destroy()
+      })
+    },
+    close() {
+      closing ??= shutDown()
+      return closing
+    },
+  }
+}
+
+function lastEventId(req: IncomingMessage): string | undefined {
+  const value = req.headers['last-event-id']
+  const id = Array.isArray(value) ? value[0] : value
+  return id === undefined || id.trim() === '' ? undefined : id.trim()
+}

@@ -1,0 +1,11 @@
+// cachet/server: the Node-only invalidation hub. Never imported by the browser entry.
+export { createInvalidationHub } from './hub'
+export type { InvalidationHub, InvalidationHubOptions } from './hub'
+export type { HubGrant } from './connection'
+export type { EventStore, StoredEvent } from './event-store'
+export { memoryStore } from './memory-store'
+export type { MemoryStoreOptions } from './memory-store'
+export { redisStore } from './redis-store'
+export type { RedisStoreOptions } from './redis-store'
+export { invalidationMessage } from '../stream/schema'
+export type { InvalidationMessage } from '../stream/schema'

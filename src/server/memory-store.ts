@@ -1,0 +1,101 @@
+import type { InvalidationMessage } from '../stream/schema'
+import type { EventStore, StoredEvent } from './event-store'
+import { compareStreamIds, isStreamId, streamIdGenerator } from './stream-id'
+
+export interface MemoryStoreOptions {
+  /** How many of the newest events are kept for replay. Default 10_000. */
+  retain?: number
+}
+
+/**
+ * The embedded store: no setup, one process. Events are lost when the process
+ * exits; a browser that comes back after a restart is told `'unavailable'`.
+ */
+export function memoryStore(options: MemoryStoreOptions = {}): EventStore {
+  const retain = options.retain ?? 10_000
+  if (!Number.isInteger(retain) || retain < 1) {
+    throw new RangeError(`memoryStore: retain must be a positive integer (got ${String(retain)})`)
+  }
+  const nextId = streamIdGenerator()
+  // Retained events are events[start..]; dropping from the front only moves
+  // `start`, and the array is compacted once the dead prefix is as long as
+  // the live part, so trimming stays O(1) amortised.
+  let events: StoredEvent[] = []
+  let start = 0
+  // The newest id ever dropped: a client that saw it missed nothing retained.
+  let lastDropped: string | undefined
+  const listeners = new Set<(event: StoredEvent) => void>()
+  let closed = false
+
+  const retained = () => events.length - start
+  const first = () => events[start]
+  const newest = () => events[events.length - 1]
+
+  function trim(): void {
+    while (retained() > retain) {
+      lastDropped = events[start]!.id
+      start++
+    }
+    if (start > 0 && start >= retained()) {
+      events = events.slice(start)
+      start = 0
+    }
+  }
+
+  function isKnown(id: string): boolean {
+    const head = newest()
+    if (head === undefined || compareStreamIds(id, head.id) > 0) return false
+    // Below the oldest retained event, `id` is only safe if nothing between
+    // it and that event was dropped, i.e. it is the newest dropped id itself.
+    const floor = lastDropped ?? first()!.id
+    return compareStreamIds(id, floor) >= 0
+  }
+
+  // Index of the first retained event with an id greater than `id`.
+  function indexAfter(id: string): number {
+    let low = start
+    let high = events.length
+    while (low < high) {
+      const mid = (low + high) >>> 1
+      if (compareStreamIds(events[mid]!.id, id) <= 0) low = mid + 1
+      else high = mid
+    }
+    return low
+  }
+
+  return {
+    append(message: InvalidationMessage) {
+      if (closed) return Promise.reject(new Error('memoryStore: the store is closed'))
+      const event: StoredEvent = { id: nextId(), message }
+      events.push(event)
+      trim()
+      for (const listener of [...listeners]) {
+        try {
+          listener(event)
+        } catch {
+          // One failing listener must not keep the event from the others.
+        }
+      }
+      return Promise.resolve(event.id)
+    },
+    readAfter(id: string) {
+      if (!isStreamId(id) || !isKnown(id)) return Promise.resolve('unavailable' as const)
+      return Promise.resolve(events.slice(indexAfter(id)))
+    },
+    lastId() {
+      return Promise.resolve(newest()?.id)
+    },
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => {
+        listeners.delete(listener)
+      }
+    },
+    compare: compareStreamIds,
+    close() {
+      closed = true
+      listeners.clear()
+      return Promise.resolve()
+    },
+  }
+}

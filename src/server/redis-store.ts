@@ -1,0 +1,294 @@
+import type { Redis, RedisOptions } from 'ioredis'
+import { parseInvalidationMessage, type InvalidationMessage } from '../stream/schema'
+import type { EventStore, StoredEvent } from './event-store'
+import { compareStreamIds, isStreamId } from './stream-id'
+
+export interface RedisStoreOptions {
+  /** Default `redis://127.0.0.1:6379`. */
+  url?: string
+  /** Key of the Redis stream. Default `cachet:invalidations`. */
+  stream?: string
+  /** How many of the newest events the stream keeps (exact `XADD MAXLEN`). Default 10_000. */
+  retain?: number
+}
+
+// How long a command waits for a (re)connection or an answer before it fails:
+// a publish during an outage rejects within this time instead of hanging.
+const readyTimeoutMs = 2_000
+const commandTimeoutMs = 2_000
+// XREAD BLOCK returns empty after this long; the loop then simply reads again.
+const blockMs = 5_000
+const maxBackoffMs = 2_000
+// The field under which each entry keeps its message as JSON.
+const messageField = 'm'
+
+interface Clients {
+  commands: Redis
+  /** Opens the dedicated connection for blocking reads. */
+  openReader: () => Redis
+}
+
+/**
+ * Events in a Redis stream: `XADD … MAXLEN retain` stores, `XRANGE` replays,
+ * and a blocking `XREAD` loop on its own connection delivers every new entry
+ * (from any hub instance) to this one. ioredis is loaded on first use, so
+ * users of `memoryStore` need not install it.
+ *
+ * Retention is exact (`MAXLEN`, not `MAXLEN ~`): the contract promises the
+ * last `retain` events, and at invalidation rates trimming one entry per
+ * XADD costs nothing noticeable.
+ */
+export function redisStore(options: RedisStoreOptions = {}): EventStore {
+  const url = options.url ?? 'redis://127.0.0.1:6379'
+  const stream = options.stream ?? 'cachet:invalidations'
+  const retain = options.retain ?? 10_000
+  if (!Number.isInteger(retain) || retain < 1) {
+    throw new RangeError(`redisStore: retain must be a positive integer (got ${String(retain)})`)
+  }
+  const where = `Redis at ${redactPassword(url)}`
+  const listeners = new Set<(event: StoredEvent) => void>()
+  let clients: Promise<Clients> | undefined
+  let closed = false
+  let backoffTimer: ReturnType<typeof setTimeout> | undefined
+  // Settles once the reader knows where it starts. Replays and head reads
+  // wait for it, so every event after the head a client is given is one the
+  // reader will deliver.
+  let readerStart: Promise<void> | undefined
+  let reader: Redis | undefined
+
+  function connect(): Promise<Clients> {
+    clients ??= openClients(url)
+    return clients
+  }
+
+  async function commandsReady(): Promise<Redis> {
+    const { commands } = await connect()
+    await whenReady(commands, where)
+    if (readerStart) await withTimeout(readerStart, readyTimeoutMs, `${where} is unreachable: the stream reader has not started`)
+    return commands
+  }
+
+  function startReader(): void {
+    if (readerStart) return
+    let started!: () => void
+    readerStart = new Promise((resolve) => (started = resolve))
+    void connect().then(({ openReader }) => {
+      if (closed) return
+      reader = openReader()
+      return readLoop(reader, started)
+    }, () => {})
+  }
+
+  async function readLoop(reader: Redis, started: () => void): Promise<void> {
+    let after: string | undefined
+    let backoff = 0
+    while (!closed) {
+      try {
+        await whenReady(reader, where)
+        if (after === undefined) {
+          after = (await newestId(reader, stream)) ?? '0-0'
+          started()
+        }
+        const reply = (await reader.xread('COUNT', 1000, 'BLOCK', blockMs, 'STREAMS', stream, after)) as XReadReply | null
+        backoff = 0
+        for (const [, entries] of reply ?? []) {
+          for (const [id, fields] of entries) {
+            // Resume after the last entry seen, so an outage loses nothing that was stored.
+            after = id
+            const event = toEvent(id, fields)
+            if (event) emit(event)
+          }
+        }
+      } catch {
+        if (closed) return
+        backoff = Math.min(Math.max(backoff * 2, 100), maxBackoffMs)
+        await new Promise<void>((resolve) => {
+          backoffTimer = setTimeout(resolve, backoff)
+          backoffTimer.unref?.()
+        })
+      }
+    }
+  }
+
+  function emit(event: StoredEvent): void {
+    for (const listener of [...listeners]) {
+      try {
+        listener(event)
+      } catch {
+        // One failing listener must not keep the event from the others.
+      }
+    }
+  }
+
+  return {
+    async append(message: InvalidationMessage) {
+      if (closed) throw new Error('redisStore: the store is closed')
+      const commands = await commandsReady()
+      const id = await commands.xadd(stream, 'MAXLEN', retain, '*', messageField, JSON.stringify(message))
+      if (id === null) throw new Error(`${where} did not store the message`)
+      return id
+    },
+
+    async readAfter(id: string) {
+      if (!isStreamId(id)) return 'unavailable'
+      const commands = await commandsReady()
+      // One transaction, so that no trimming slips in between the check
+      // that `id` is still covered and the range read.
+      const results = await commands.multi().xinfo('STREAM', stream).xrange(stream, `(${id}`, '+').exec()
+      const [info, range] = results ?? []
+      if (!info || !range) throw new Error(`${where} aborted the replay transaction`)
+      if (info[0]) {
+        if (/no such key/i.test(info[0].message)) return 'unavailable'
+        throw info[0]
+      }
+      // An id Redis cannot range over (beyond its 64-bit parts) is unknown here.
+      if (range[0]) return 'unavailable'
+      if (!coversId(parseStreamInfo(info[1]), id)) return 'unavailable'
+      const events: StoredEvent[] = []
+      for (const [entryId, fields] of range[1] as XEntry[]) {
+        const event = toEvent(entryId, fields)
+        if (event) events.push(event)
+      }
+      return events
+    },
+
+    async lastId() {
+      return newestId(await commandsReady(), stream)
+    },
+
+    subscribe(listener) {
+      if (closed) return () => {}
+      listeners.add(listener)
+      startReader()
+      return () => {
+        listeners.delete(listener)
+      }
+    },
+
+    compare: compareStreamIds,
+
+    async close() {
+      if (closed) return
+      closed = true
+      listeners.clear()
+      if (backoffTimer !== undefined) clearTimeout(backoffTimer)
+      if (!clients) return
+      const opened = await clients.catch(() => undefined)
+      // The reader is blocked in XREAD: only dropping its socket ends that.
+      reader?.disconnect()
+      if (!opened) return
+      if (opened.commands.status === 'ready') await opened.commands.quit().catch(() => opened.commands.disconnect())
+      else opened.commands.disconnect()
+    },
+  }
+}
+
+type XEntry = [id: string, fields: string[]]
+type XReadReply = [stream: string, entries: XEntry[]][]
+
+interface StreamInfo {
+  lastGeneratedId: string | undefined
+  maxDeletedId: string | undefined
+  firstEntryId: string | undefined
+}
+
+function parseStreamInfo(reply: unknown): StreamInfo {
+  const fields = Array.isArray(reply) ? reply : []
+  const get = (name: string): unknown => {
+    const at = fields.indexOf(name)
+    return at >= 0 && at % 2 === 0 ? fields[at + 1] : undefined
+  }
+  const first = get('first-entry')
+  const asString = (v: unknown) => (typeof v === 'string' ? v : undefined)
+  return {
+    lastGeneratedId: asString(get('last-generated-id')),
+    maxDeletedId: asString(get('max-deleted-entry-id')),
+    firstEntryId: Array.isArray(first) ? asString(first[0]) : undefined,
+  }
+}
+
+/**
+ * Whether a client that saw `id` missed nothing the stream no longer holds.
+ * Redis 7 reports the newest trimmed id (`max-deleted-entry-id`): at or above
+ * it, nothing the client needs was trimmed. Without trimming (or before
+ * Redis 7) the floor is the first entry; an id below it then comes from
+ * another life of the stream (Redis restarted without persistence).
+ */
+function coversId(info: StreamInfo, id: string): boolean {
+  if (info.lastGeneratedId === undefined || compareStreamIds(id, info.lastGeneratedId) > 0) return false
+  const trimmed = info.maxDeletedId !== undefined && info.maxDeletedId !== '0-0'
+  const floor = trimmed ? info.maxDeletedId : info.firstEntryId
+  return floor !== undefined && compareStreamIds(id, floor) >= 0
+}
+
+async function newestId(client: Redis, stream: string): Promise<string | undefined> {
+  const newest = (await client.xrevrange(stream, '+', '-', 'COUNT', 1)) as XEntry[]
+  return newest[0]?.[0]
+}
+
+// Entries come from any writer of the stream: anything that is not a valid
+// message is skipped rather than sent to browsers.
+function toEvent(id: string, fields: string[]): StoredEvent | undefined {
+  const at = fields.indexOf(messageField)
+  const json = at >= 0 && at % 2 === 0 ? fields[at + 1] : undefined
+  if (json === undefined) return undefined
+  const parsed = parseInvalidationMessage(json)
+  return parsed.ok ? { id, message: parsed.message } : undefined
+}
+
+async function openClients(url: string): Promise<Clients> {
+  let Client: typeof Redis
+  try {
+    Client = (await import('ioredis')).Redis
+  } catch (error) {
+    throw new Error("redisStore needs the 'ioredis' package: npm install ioredis", { cause: error })
+  }
+  const options: RedisOptions = {
+    // Fail fast while disconnected instead of queueing: a publish must
+    // reject clearly during an outage, not wait for Redis to come back.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    connectTimeout: readyTimeoutMs,
+    // Keep reconnecting for as long as the store is open.
+    retryStrategy: (times) => Math.min(50 * 2 ** times, maxBackoffMs),
+  }
+  // Failures reach callers through the commands that fail; without an
+  // error listener ioredis would print every failed reconnect attempt.
+  const open = (extra: RedisOptions) => new Client(url, { ...options, ...extra }).on('error', () => {})
+  return {
+    commands: open({ commandTimeout: commandTimeoutMs }),
+    // XREAD BLOCK legitimately waits `blockMs`; past that, Redis is hung.
+    openReader: () => open({ commandTimeout: blockMs + commandTimeoutMs }),
+  }
+}
+
+function whenReady(client: Redis, where: string): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve()
+  if (client.status === 'end') return Promise.reject(new Error(`${where}: the connection is closed`))
+  return new Promise((resolve, reject) => {
+    const onReady = () => {
+      clearTimeout(timer)
+      resolve()
+    }
+    const timer = setTimeout(() => {
+      client.off('ready', onReady)
+      reject(new Error(`${where} is unreachable (connection ${client.status} for ${readyTimeoutMs} ms)`))
+    }, readyTimeoutMs)
+    client.once('ready', onReady)
+  })
+}
+
+function withTimeout(promise: Promise<void>, ms: number, message: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(message)), ms)
+    promise.then(() => {
+      clearTimeout(timer)
+      resolve()
+    }, reject)
+  })
+}
+
+function redactPassword(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//***@')
+}

@@ -1,0 +1,27 @@
+import type { OutgoingHttpHeaders } from 'node:http'
+import type { InvalidationMessage } from '../stream/schema'
+
+/**
+ * Headers of the event stream: never cached or transformed (compression
+ * middleware would buffer events), and `X-Accel-Buffering: no` so nginx
+ * passes each event through at once.
+ */
+export const sseHeaders: OutgoingHttpHeaders = {
+  'Content-Type': 'text/event-stream',
+  'Cache-Control': 'no-cache, no-transform',
+  Connection: 'keep-alive',
+  'X-Accel-Buffering': 'no',
+}
+
+/** A comment line: ignored by EventSource, but keeps proxies from closing an idle stream. */
+export const heartbeatFrame = ': ping\n\n'
+
+/**
+ * One SSE event. JSON.stringify escapes line breaks inside strings, so the
+ * message always fits on one `data:` line. Without an id the event leaves the
+ * browser's last event id as it was.
+ */
+export function encodeEvent(id: string | undefined, message: InvalidationMessage): string {
+  const data = `data: ${JSON.stringify(message)}\n\n`
+  return id === undefined ? data : `id: ${id}\n${data}`
+}

@@ -1,0 +1,106 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { connect, createServer } from 'node:net'
+
+// A throwaway redis-server for tests: 127.0.0.1 only, a free port, no
+// persistence. `stop()` and `start()` again reuse the same port, so clients
+// configured with `url` reconnect to the revived server (the fault tests).
+
+export interface TestRedis {
+  readonly port: number
+  readonly url: string
+  /** Starts the server (again) on the same port; resolves once it answers PING. */
+  start(): Promise<void>
+  /** Kills the server and resolves once it has exited. */
+  stop(): Promise<void>
+}
+
+const binary = process.env.REDIS_SERVER ?? 'redis-server'
+const startTimeoutMs = 10_000
+const stopTimeoutMs = 5_000
+
+export async function startTestRedis(): Promise<TestRedis> {
+  const port = await freePort()
+  let child: ChildProcess | undefined
+
+  async function start(): Promise<void> {
+    if (child) throw new Error('test redis is already running')
+    const proc = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    child = proc
+    let stderr = ''
+    proc.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const failed = new Promise<never>((_, reject) => {
+      proc.once('error', (error) =>
+        reject(new Error(`could not start ${binary} (${error.message}): install it, e.g. apt-get install redis-server`)),
+      )
+      proc.once('exit', (code) => reject(new Error(`${binary} exited with code ${code} before answering PING: ${stderr}`)))
+    })
+    failed.catch(() => {})
+    try {
+      await Promise.race([failed, waitForPong(port, startTimeoutMs)])
+    } catch (error) {
+      proc.kill('SIGKILL')
+      child = undefined
+      throw error
+    }
+  }
+
+  async function stop(): Promise<void> {
+    const proc = child
+    if (!proc) return
+    child = undefined
+    if (proc.exitCode !== null || proc.signalCode !== null) return
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()))
+    proc.kill('SIGKILL')
+    await withTimeout(exited, stopTimeoutMs, `${binary} did not exit within ${stopTimeoutMs} ms`)
+  }
+
+  await start()
+  return { port, url: `redis://127.0.0.1:${port}`, start, stop }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
+    })
+  })
+}
+
+// Polls with a raw PING until the server answers +PONG, within `timeoutMs`.
+async function waitForPong(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    if (await ping(port)) return
+    if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING within ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+function ping(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    let reply = ''
+    const done = (ok: boolean) => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.setTimeout(500, () => done(false))
+    socket.once('error', () => done(false))
+    socket.once('connect', () => socket.write('PING\r\n'))
+    socket.on('data', (chunk) => {
+      reply += chunk.toString()
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'))
+    })
+  })
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
