@@ -1,0 +1,94 @@
+// @vitest-environment node
+import { describe, expect, it, vi } from 'vitest'
+import { memoryStore } from '../../src/server/memory-store'
+import type { InvalidationMessage } from '../../src/stream/schema'
+
+const tag = (n: number): InvalidationMessage => ({ type: 'invalidate', tags: [`t:${n}`] })
+
+async function appendMany(store: ReturnType<typeof memoryStore>, count: number): Promise<string[]> {
+  const ids: string[] = []
+  for (let n = 0; n < count; n++) ids.push(await store.append(tag(n)))
+  return ids
+}
+
+describe('memoryStore', () => {
+  it('issues increasing ids, also within one millisecond and when the clock steps back', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: 1_000 })
+    const store = memoryStore()
+    const ids = await appendMany(store, 3)
+    vi.setSystemTime(500)
+    ids.push(await store.append(tag(3)))
+    vi.setSystemTime(2_000)
+    ids.push(await store.append(tag(4)))
+    vi.useRealTimers()
+    expect(ids).toEqual(['1000-0', '1000-1', '1000-2', '1000-3', '2000-0'])
+    for (let i = 1; i < ids.length; i++) expect(store.compare(ids[i]!, ids[i - 1]!)).toBeGreaterThan(0)
+  })
+
+  it('replays the events after an id, in order', async () => {
+    const store = memoryStore()
+    const ids = await appendMany(store, 5)
+    const events = await store.readAfter(ids[1]!)
+    expect(events).not.toBe('unavailable')
+    expect((events as { id: string }[]).map((e) => e.id)).toEqual(ids.slice(2))
+    expect(await store.readAfter(ids[4]!)).toEqual([])
+    expect(await store.lastId()).toBe(ids[4])
+  })
+
+  it('keeps the last `retain` events; the newest dropped id still replays, older ones are unavailable', async () => {
+    const store = memoryStore({ retain: 3 })
+    const ids = await appendMany(store, 6) // keeps ids[3..5], dropped ids[0..2]
+    expect(await store.readAfter(ids[1]!)).toBe('unavailable')
+    const afterLastDropped = await store.readAfter(ids[2]!)
+    expect((afterLastDropped as { id: string }[]).map((e) => e.id)).toEqual(ids.slice(3))
+    expect((await store.readAfter(ids[3]!) as unknown[]).length).toBe(2)
+  })
+
+  it('stays correct over many trims (compaction of the retained window)', async () => {
+    const store = memoryStore({ retain: 4 })
+    const ids = await appendMany(store, 50)
+    const events = await store.readAfter(ids[45]!)
+    expect((events as { id: string; message: InvalidationMessage }[]).map((e) => e.message)).toEqual([tag(46), tag(47), tag(48), tag(49)])
+    expect(await store.readAfter(ids[44]!)).toBe('unavailable')
+  })
+
+  it('answers unavailable for ids it never issued: malformed, from the future, from an earlier process, or while empty', async () => {
+    const store = memoryStore()
+    expect(await store.readAfter('1-0')).toBe('unavailable') // empty store
+    const ids = await appendMany(store, 2)
+    expect(await store.readAfter('garbage')).toBe('unavailable')
+    expect(await store.readAfter('007-1')).toBe('unavailable')
+    expect(await store.readAfter('99999999999999-0')).toBe('unavailable')
+    // An id below the first one, with nothing dropped, belongs to another life of the store.
+    expect(await store.readAfter('1-0')).toBe('unavailable')
+    expect(await store.readAfter(ids[0]!)).toHaveLength(1)
+  })
+
+  it('tells subscribers about each stored event until they unsubscribe', async () => {
+    const store = memoryStore()
+    const seen: string[] = []
+    const unsubscribe = store.subscribe((event) => seen.push(event.id))
+    const first = await store.append(tag(1))
+    unsubscribe()
+    await store.append(tag(2))
+    expect(seen).toEqual([first])
+  })
+
+  it('keeps delivering to other subscribers when one throws', async () => {
+    const store = memoryStore()
+    const seen: string[] = []
+    store.subscribe(() => {
+      throw new Error('boom')
+    })
+    store.subscribe((event) => seen.push(event.id))
+    const id = await store.append(tag(1))
+    expect(seen).toEqual([id])
+  })
+
+  it('rejects appends after close and rejects a bad retain', async () => {
+    const store = memoryStore()
+    await store.close()
+    await expect(store.append(tag(1))).rejects.toThrow(/closed/)
+    expect(() => memoryStore({ retain: 0 })).toThrow(/retain must be a positive integer/)
+  })
+})
