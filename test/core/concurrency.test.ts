@@ -1,0 +1,109 @@
+// @vitest-environment node
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createCache } from '../../src/core/cache'
+import { observe } from '../../src/core/observer'
+import type { FetchContext } from '../../src/core/types'
+import { controlledFetcher, flush } from '../helpers/core'
+
+beforeEach(() => {
+  vi.useFakeTimers()
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+/** A fetcher that takes `ms` of (fake) time and records how many run at once. */
+function meteredFetcher(ms: number) {
+  const meter = { running: 0, max: 0, runs: 0 }
+  const fetcher = vi.fn(async (ctx: FetchContext) => {
+    meter.runs++
+    meter.running++
+    meter.max = Math.max(meter.max, meter.running)
+    try {
+      await new Promise((resolve) => setTimeout(resolve, ms))
+      return `${JSON.stringify(ctx.key)}#${meter.runs}`
+    } finally {
+      meter.running--
+    }
+  })
+  return { fetcher, meter }
+}
+
+describe('concurrency (semantic 6)', () => {
+  it('never runs more than 4 fetchers when 500 active entries are invalidated under maxConcurrentFetches: 4', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: 60_000, maxConcurrentFetches: 4 })
+    const { fetcher, meter } = meteredFetcher(10)
+    const detaches: (() => void)[] = []
+    for (let i = 0; i < 500; i++) {
+      cache.set(['item', i], `seed-${i}`, { tags: ['catalog'] })
+      detaches.push(observe(cache, { key: ['item', i], fetcher }).subscribe(() => {}))
+    }
+    await flush()
+    expect(meter.runs).toBe(0) // all fresh: mounting fetched nothing
+
+    const done = cache.invalidate({ tags: ['catalog'] })
+    await flush()
+    expect(meter.running).toBe(4)
+    expect(cache.stats().inFlight).toBe(4)
+    expect(cache.stats().queued).toBe(496)
+
+    await vi.advanceTimersByTimeAsync(500 / 4 * 10 + 100)
+    await expect(done).resolves.toBe(500)
+    expect(meter.runs).toBe(500)
+    expect(meter.max).toBe(4)
+    expect(cache.stats()).toMatchObject({ inFlight: 0, queued: 0 })
+    for (let i = 0; i < 500; i++) expect(cache.get(['item', i])?.isStale).toBe(false)
+    detaches.forEach((detach) => detach())
+  })
+
+  it('limits fetch() calls too, and starts queued fetches in FIFO order', async () => {
+    const cache = createCache({ now: () => Date.now(), maxConcurrentFetches: 2 })
+    const { fetcher, calls, call } = controlledFetcher<string>()
+    const results = ['a', 'b', 'c', 'd', 'e'].map((name) => cache.fetch({ key: [name], fetcher }))
+    await flush()
+    expect(calls.map((c) => c.ctx.key[0])).toEqual(['a', 'b'])
+    expect(cache.stats()).toMatchObject({ inFlight: 2, queued: 3 })
+    call(1).resolve('B')
+    await flush()
+    expect(calls.map((c) => c.ctx.key[0])).toEqual(['a', 'b', 'c'])
+    call(0).resolve('A')
+    await flush()
+    expect(calls.map((c) => c.ctx.key[0])).toEqual(['a', 'b', 'c', 'd'])
+    call(2).resolve('C')
+    call(3).resolve('D')
+    await flush()
+    call(4).resolve('E')
+    await expect(Promise.all(results)).resolves.toEqual(['A', 'B', 'C', 'D', 'E'])
+  })
+
+  it('frees a slot when a fetcher fails', async () => {
+    const cache = createCache({ now: () => Date.now(), maxConcurrentFetches: 1, retry: 0 })
+    const { fetcher, calls, call } = controlledFetcher<string>()
+    const first = cache.fetch({ key: ['a'], fetcher })
+    const second = cache.fetch({ key: ['b'], fetcher })
+    await flush()
+    expect(calls).toHaveLength(1)
+    call(0).reject(new Error('down'))
+    await expect(first).rejects.toThrow('down')
+    await flush()
+    expect(calls).toHaveLength(2)
+    call(1).resolve('ok')
+    await expect(second).resolves.toBe('ok')
+  })
+
+  it('shows a queued entry as fetching and dedups requests while it waits in the queue', async () => {
+    const cache = createCache({ now: () => Date.now(), maxConcurrentFetches: 1 })
+    const { fetcher, calls, call } = controlledFetcher<string>()
+    const a = cache.fetch({ key: ['a'], fetcher })
+    const b1 = cache.fetch({ key: ['b'], fetcher })
+    const b2 = cache.fetch({ key: ['b'], fetcher })
+    await flush()
+    expect(calls).toHaveLength(1)
+    expect(cache.get(['b'])?.isFetching).toBe(true)
+    call(0).resolve('A')
+    await flush()
+    call(1).resolve('B')
+    await expect(Promise.all([a, b1, b2])).resolves.toEqual(['A', 'B', 'B'])
+    expect(calls).toHaveLength(2)
+  })
+})

@@ -1,0 +1,116 @@
+// @vitest-environment node
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createCache } from '../../src/core/cache'
+import { observe } from '../../src/core/observer'
+import { notModified, versioned } from '../../src/core/result'
+import type { CacheEvent, Entry } from '../../src/core/types'
+import { controlledFetcher, flush } from '../helpers/core'
+
+beforeEach(() => {
+  vi.useFakeTimers()
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+interface Doc {
+  title: string
+}
+
+describe('ETag (semantic 10)', () => {
+  it('stores the etag of a versioned result and resolves fetch() with the bare data', async () => {
+    const cache = createCache({ now: () => Date.now() })
+    const doc: Doc = { title: 'a' }
+    await expect(cache.fetch({ key: ['doc'], fetcher: async () => versioned(doc, '"v1"') })).resolves.toBe(doc)
+    expect(cache.get(['doc'])).toMatchObject({ data: doc, etag: '"v1"', status: 'success' })
+  })
+
+  it('gives the next fetcher the cached etag (none on the first fetch)', async () => {
+    const cache = createCache({ now: () => Date.now() })
+    const { fetcher, call } = controlledFetcher<Doc | ReturnType<typeof versioned<Doc>>>()
+    const first = cache.fetch<Doc>({ key: ['doc'], fetcher })
+    await flush()
+    expect(call(0).ctx.etag).toBeUndefined()
+    call(0).resolve(versioned({ title: 'a' }, '"v1"'))
+    await first
+    const second = cache.fetch<Doc>({ key: ['doc'], fetcher })
+    await flush()
+    expect(call(1).ctx.etag).toBe('"v1"')
+    call(1).resolve(versioned({ title: 'b' }, '"v2"'))
+    await second
+    expect(cache.get(['doc'])?.etag).toBe('"v2"')
+  })
+
+  it('gives the fetcher an etag stored by set()', async () => {
+    const cache = createCache({ now: () => Date.now() })
+    cache.set(['doc'], { title: 'pushed' }, { etag: '"p1"' })
+    const fetcher = vi.fn(async () => notModified)
+    await cache.fetch({ key: ['doc'], fetcher })
+    expect(fetcher.mock.calls[0]?.[0].etag).toBe('"p1"')
+  })
+
+  it('drops the etag when the next answer comes without one', async () => {
+    const cache = createCache({ now: () => Date.now() })
+    await cache.fetch({ key: ['doc'], fetcher: async () => versioned({ title: 'a' }, '"v1"') })
+    await cache.fetch({ key: ['doc'], fetcher: async () => ({ title: 'plain' }) })
+    expect(cache.get(['doc'])).toMatchObject({ data: { title: 'plain' }, etag: undefined })
+  })
+
+  it('notModified keeps the same data reference and bumps updatedAt', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: 1000 })
+    const doc: Doc = { title: 'a' }
+    await cache.fetch({ key: ['doc'], fetcher: async () => versioned(doc, '"v1"') })
+    const before = cache.get<Doc>(['doc'])
+    await vi.advanceTimersByTimeAsync(5000)
+    expect(cache.get(['doc'])?.isStale).toBe(true)
+    const result = await cache.fetch<Doc>({ key: ['doc'], fetcher: async () => notModified })
+    const after = cache.get<Doc>(['doc'])
+    expect(result).toBe(doc)
+    expect(after?.data).toBe(doc)
+    expect(after?.updatedAt).toBe((before?.updatedAt ?? 0) + 5000)
+    expect(after?.isStale).toBe(false)
+    expect(after?.etag).toBe('"v1"')
+    expect(after?.status).toBe('success')
+  })
+
+  it('notModified clears an earlier error', async () => {
+    const cache = createCache({ now: () => Date.now(), retry: 0 })
+    const doc: Doc = { title: 'a' }
+    await cache.fetch({ key: ['doc'], fetcher: async () => versioned(doc, '"v1"') })
+    await cache.fetch({ key: ['doc'], fetcher: async () => Promise.reject(new Error('flaky')) }).catch(() => {})
+    expect(cache.get(['doc'])?.status).toBe('error')
+    await cache.fetch({ key: ['doc'], fetcher: async () => notModified })
+    expect(cache.get(['doc'])).toMatchObject({ status: 'success', error: undefined, data: doc })
+  })
+
+  it('notModified emits no updated event with changed data', async () => {
+    const cache = createCache({ now: () => Date.now() })
+    const doc: Doc = { title: 'a' }
+    await cache.fetch({ key: ['doc'], fetcher: async () => versioned(doc, '"v1"') })
+    const events: CacheEvent[] = []
+    cache.subscribe((event) => events.push(event))
+    await cache.fetch({ key: ['doc'], fetcher: async () => notModified })
+    const updates = events.filter((event): event is Extract<CacheEvent, { type: 'updated' }> => event.type === 'updated')
+    expect(updates.every((event) => event.entry.data === doc)).toBe(true)
+  })
+
+  it('notModified does not re-render: every snapshot an observer sees keeps the same data reference', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: 1000 })
+    const doc: Doc = { title: 'a' }
+    cache.set(['doc'], doc, { etag: '"v1"' })
+    await vi.advanceTimersByTimeAsync(2000)
+    const { fetcher, call } = controlledFetcher<Doc | typeof notModified>()
+    const observer = observe<Doc>(cache, { key: ['doc'], fetcher })
+    const seen: (Entry<Doc> | undefined)[] = []
+    const listener = vi.fn(() => seen.push(observer.getSnapshot()))
+    const detach = observer.subscribe(listener)
+    await flush()
+    expect(call(0).ctx.etag).toBe('"v1"')
+    call(0).resolve(notModified)
+    await flush()
+    expect(observer.getSnapshot()?.data).toBe(doc)
+    expect(observer.getSnapshot()?.isStale).toBe(false)
+    expect(seen.every((entry) => entry?.data === doc)).toBe(true)
+    detach()
+  })
+})

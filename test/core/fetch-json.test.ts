@@ -1,0 +1,125 @@
+// @vitest-environment node
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createCache } from '../../src/core/cache'
+import { fetchJson } from '../../src/core/fetch-json'
+import { notModified } from '../../src/core/result'
+import type { FetchContext } from '../../src/core/types'
+
+beforeEach(() => {
+  vi.useFakeTimers()
+})
+afterEach(() => {
+  vi.useRealTimers()
+  vi.unstubAllGlobals()
+})
+
+/** Stubs global fetch with answers given in order; records each request. */
+function stubFetch(...responses: (() => Response)[]) {
+  const requests: { url: string; init: RequestInit | undefined; headers: Headers }[] = []
+  const fetchStub = vi.fn(async (input: string | URL | Request, init?: RequestInit) => {
+    requests.push({ url: String(input), init, headers: new Headers(init?.headers) })
+    const next = responses.shift()
+    if (!next) throw new Error('unexpected request')
+    return next()
+  })
+  vi.stubGlobal('fetch', fetchStub)
+  return { fetchStub, requests }
+}
+
+const json = (body: unknown, init: ResponseInit = {}) => () =>
+  new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json' }, ...init })
+
+function context(overrides: Partial<FetchContext> = {}): FetchContext {
+  return {
+    key: ['k'],
+    segment: undefined,
+    signal: new AbortController().signal,
+    etag: undefined,
+    modelVersion: undefined,
+    ...overrides,
+  }
+}
+
+describe('fetchJson', () => {
+  it('GETs the url and resolves with the parsed body', async () => {
+    const { requests } = stubFetch(json({ hello: 'world' }))
+    const cache = createCache({ now: () => Date.now() })
+    await expect(cache.fetch({ key: ['hello'], fetcher: fetchJson('/api/hello') })).resolves.toEqual({ hello: 'world' })
+    expect(requests[0]?.url).toBe('/api/hello')
+    expect(cache.get(['hello'])?.etag).toBeUndefined()
+  })
+
+  it('keeps the ETag header as the entry etag (a versioned result)', async () => {
+    stubFetch(json({ v: 1 }, { headers: { ETag: '"abc"' } }))
+    const cache = createCache({ now: () => Date.now() })
+    await expect(cache.fetch({ key: ['doc'], fetcher: fetchJson('/doc') })).resolves.toEqual({ v: 1 })
+    expect(cache.get(['doc'])?.etag).toBe('"abc"')
+  })
+
+  it('sends no If-None-Match without a cached etag, and the cached one after', async () => {
+    const { requests } = stubFetch(json({ v: 1 }, { headers: { ETag: 'W/"1"' } }), () => new Response(null, { status: 304 }))
+    const cache = createCache({ now: () => Date.now() })
+    await cache.fetch({ key: ['doc'], fetcher: fetchJson('/doc') })
+    await cache.fetch({ key: ['doc'], fetcher: fetchJson('/doc') })
+    expect(requests[0]?.headers.has('if-none-match')).toBe(false)
+    expect(requests[1]?.headers.get('if-none-match')).toBe('W/"1"')
+  })
+
+  it('answers notModified on 304', async () => {
+    stubFetch(() => new Response(null, { status: 304 }))
+    await expect(fetchJson('/doc')(context({ etag: '"x"' }))).resolves.toBe(notModified)
+  })
+
+  it('on 304 the cache keeps the same data reference and bumps updatedAt', async () => {
+    stubFetch(json({ v: 1 }, { headers: { ETag: '"1"' } }), () => new Response(null, { status: 304 }))
+    const cache = createCache({ now: () => Date.now() })
+    const first = await cache.fetch({ key: ['doc'], fetcher: fetchJson('/doc') })
+    const firstAt = cache.get(['doc'])?.updatedAt ?? 0
+    await vi.advanceTimersByTimeAsync(250)
+    const second = await cache.fetch({ key: ['doc'], fetcher: fetchJson('/doc') })
+    expect(second).toBe(first)
+    expect(cache.get(['doc'])?.data).toBe(first)
+    expect(cache.get(['doc'])?.updatedAt).toBe(firstAt + 250)
+  })
+
+  it('passes the signal', async () => {
+    const { requests } = stubFetch(json(1))
+    const controller = new AbortController()
+    await fetchJson('/x')(context({ signal: controller.signal }))
+    expect(requests[0]?.init?.signal).toBe(controller.signal)
+  })
+
+  it('keeps the caller headers and init next to If-None-Match', async () => {
+    const { requests } = stubFetch(json(1))
+    await fetchJson('/x', { method: 'POST', headers: { Authorization: 'Bearer t' } })(context({ etag: '"e"' }))
+    expect(requests[0]?.init?.method).toBe('POST')
+    expect(requests[0]?.headers.get('authorization')).toBe('Bearer t')
+    expect(requests[0]?.headers.get('if-none-match')).toBe('"e"')
+  })
+
+  it.each([404, 500])('throws an Error carrying status %i on a non-2xx answer', async (status) => {
+    stubFetch(() => new Response('nope', { status }))
+    const error = await fetchJson('/x')(context()).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(Error)
+    expect(error).toMatchObject({ status })
+    expect((error as Error).message).toContain(String(status))
+  })
+
+  it('a 404 from fetchJson is not retried by the cache', async () => {
+    const { fetchStub } = stubFetch(() => new Response('nope', { status: 404 }))
+    const cache = createCache({ now: () => Date.now(), retry: 3 })
+    const result = cache.fetch({ key: ['x'], fetcher: fetchJson('/x') }).catch((e: unknown) => e)
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(await result).toMatchObject({ status: 404 })
+    expect(fetchStub).toHaveBeenCalledTimes(1)
+    expect(cache.get(['x'])?.status).toBe('error')
+  })
+
+  it('rejects with an Error when the body is not JSON', async () => {
+    stubFetch(() => new Response('<html>', { status: 200 }))
+    await expect(fetchJson('/x')(context())).rejects.toBeInstanceOf(Error)
+  })
+})

@@ -1,0 +1,74 @@
+// @vitest-environment node
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createCache } from '../../src/core/cache'
+import { observe } from '../../src/core/observer'
+import { flush } from '../helpers/core'
+
+beforeEach(() => {
+  vi.useFakeTimers()
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe('fetchers that throw (semantic 8)', () => {
+  it.each([
+    ['a string', 'boom', /boom/],
+    ['a number', 503, /503/],
+    ['a plain object', { code: 'E_DOWN' }, /E_DOWN|object/],
+    ['undefined', undefined, /undefined|fetcher|threw/i],
+    ['null', null, /null|fetcher|threw/i],
+  ])('wraps %s thrown by a fetcher in an Error', async (_what, thrown, pattern) => {
+    const cache = createCache({ now: () => Date.now(), retry: 0 })
+    const fetcher = async (): Promise<string> => {
+      throw thrown
+    }
+    const error = await cache.fetch({ key: ['k'], fetcher }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(Error)
+    expect((error as Error).message).toMatch(pattern)
+    const entry = cache.get(['k'])
+    expect(entry?.status).toBe('error')
+    expect(entry?.error).toBeInstanceOf(Error)
+  })
+
+  it('wraps a non-Error rejected synchronously (a fetcher that is not async)', async () => {
+    const cache = createCache({ now: () => Date.now(), retry: 0 })
+    const fetcher = (): Promise<string> => {
+      throw 'sync boom' // eslint-disable-line @typescript-eslint/only-throw-error
+    }
+    await expect(cache.fetch({ key: ['k'], fetcher })).rejects.toThrow(/sync boom/)
+    expect(cache.get(['k'])?.error).toBeInstanceOf(Error)
+    expect(cache.stats()).toMatchObject({ inFlight: 0, queued: 0 })
+  })
+
+  it('keeps an Error thrown by the fetcher as it is', async () => {
+    const cache = createCache({ now: () => Date.now(), retry: 0 })
+    const original = Object.assign(new Error('teapot'), { status: 418 })
+    await expect(cache.fetch({ key: ['k'], fetcher: async () => Promise.reject(original) })).rejects.toBe(original)
+    expect(cache.get(['k'])?.error).toBe(original)
+  })
+
+  it('keeps the last good data when a refetch fails, and clears the error on the next success', async () => {
+    const cache = createCache({ now: () => Date.now(), retry: 0 })
+    await cache.fetch({ key: ['k'], fetcher: async () => 'good' })
+    await cache.fetch({ key: ['k'], fetcher: async () => Promise.reject('bad') }).catch(() => {})
+    expect(cache.get(['k'])).toMatchObject({ status: 'error', data: 'good' })
+    await cache.fetch({ key: ['k'], fetcher: async () => 'better' })
+    expect(cache.get(['k'])).toMatchObject({ status: 'success', data: 'better', error: undefined })
+  })
+
+  it('shows an observer the wrapped error and leaves nothing in flight', async () => {
+    const cache = createCache({ now: () => Date.now(), retry: 0 })
+    const observer = observe(cache, { key: ['k'], fetcher: async (): Promise<string> => Promise.reject({ why: 'x' }) })
+    const detach = observer.subscribe(() => {})
+    await flush()
+    expect(observer.getSnapshot()?.status).toBe('error')
+    expect(observer.getSnapshot()?.error).toBeInstanceOf(Error)
+    expect(observer.getSnapshot()?.isFetching).toBe(false)
+    expect(cache.stats()).toMatchObject({ inFlight: 0, errors: 1 })
+    detach()
+  })
+})

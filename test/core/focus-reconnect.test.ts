@@ -1,0 +1,113 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createCache } from '../../src/core/cache'
+import { observe } from '../../src/core/observer'
+import type { CacheOptions } from '../../src/core/types'
+import { controlledFetcher, flush } from '../helpers/core'
+
+// jsdom: the window's focus / visibility / online events.
+
+beforeEach(() => {
+  vi.useFakeTimers()
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+/** The user comes back to the tab: browsers fire both of these. */
+function focusWindow() {
+  document.dispatchEvent(new Event('visibilitychange'))
+  window.dispatchEvent(new Event('focus'))
+}
+
+function goOnline() {
+  window.dispatchEvent(new Event('online'))
+}
+
+/** One observed entry holding stale data (staleTime 1000, 2 s old). */
+async function observedStale(options: CacheOptions = {}, observerOptions: Record<string, unknown> = {}) {
+  const cache = createCache({ now: () => Date.now(), staleTime: 1000, ...options })
+  cache.set(['k'], 'old') // fresh at mount: no fetch yet
+  const { fetcher, calls, call } = controlledFetcher<string>()
+  const observer = observe(cache, { key: ['k'], fetcher, staleTime: 1000, ...observerOptions })
+  const detach = observer.subscribe(() => {})
+  await flush()
+  await vi.advanceTimersByTimeAsync(2000)
+  return { cache, observer, detach, fetcher, calls, call }
+}
+
+describe('refetch on focus and reconnect', () => {
+  it('refetches a stale observed entry once when the window regains focus', async () => {
+    const { calls, call, observer, detach } = await observedStale()
+    expect(calls).toHaveLength(0)
+    focusWindow()
+    await flush()
+    expect(calls).toHaveLength(1)
+    call(0).resolve('refetched')
+    await flush()
+    expect(observer.getSnapshot()?.data).toBe('refetched')
+    detach()
+  })
+
+  it('does not refetch fresh data on focus', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: 60_000 })
+    cache.set(['k'], 'fresh')
+    const fetcher = vi.fn(async () => 'x')
+    const detach = observe(cache, { key: ['k'], fetcher }).subscribe(() => {})
+    await flush()
+    focusWindow()
+    await flush()
+    expect(fetcher).not.toHaveBeenCalled()
+    detach()
+  })
+
+  it('does not refetch entries without observers on focus', async () => {
+    const cache = createCache({ now: () => Date.now() })
+    const fetcher = vi.fn(async () => 'x')
+    await cache.fetch({ key: ['k'], fetcher })
+    focusWindow()
+    goOnline()
+    await flush()
+    expect(fetcher).toHaveBeenCalledTimes(1)
+  })
+
+  it('does not refetch on focus with refetchOnFocus: false on the cache', async () => {
+    const { calls, detach } = await observedStale({ refetchOnFocus: false })
+    focusWindow()
+    await flush()
+    expect(calls).toHaveLength(0)
+    detach()
+  })
+
+  it('lets an observer override the cache refetchOnFocus', async () => {
+    const { calls, detach } = await observedStale({ refetchOnFocus: true }, { refetchOnFocus: false })
+    focusWindow()
+    await flush()
+    expect(calls).toHaveLength(0)
+    detach()
+  })
+
+  it('refetches a stale observed entry when the browser comes back online', async () => {
+    const { calls, detach } = await observedStale()
+    goOnline()
+    await flush()
+    expect(calls).toHaveLength(1)
+    detach()
+  })
+
+  it('does not refetch on reconnect with refetchOnReconnect: false', async () => {
+    const { calls, detach } = await observedStale({ refetchOnReconnect: false })
+    goOnline()
+    await flush()
+    expect(calls).toHaveLength(0)
+    detach()
+  })
+
+  it('stops listening once the last observer leaves', async () => {
+    const { calls, detach } = await observedStale()
+    detach()
+    focusWindow()
+    goOnline()
+    await flush()
+    expect(calls).toHaveLength(0)
+  })
+})

@@ -1,0 +1,92 @@
+// @vitest-environment node
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { createCache } from '../../src/core/cache'
+import type { CacheOptions, QueryOptions } from '../../src/core/types'
+
+beforeEach(() => {
+  vi.useFakeTimers()
+})
+afterEach(() => {
+  vi.useRealTimers()
+})
+
+describe('bad cache options', () => {
+  it.each([
+    ['staleTime', { staleTime: -1 }],
+    ['staleTime', { staleTime: Number.NaN }],
+    ['staleTime', { staleTime: '1000' }],
+    ['gcTime', { gcTime: -1 }],
+    ['retry', { retry: -1 }],
+    ['retry', { retry: 1.5 }],
+    ['maxConcurrentFetches', { maxConcurrentFetches: 0 }],
+    ['maxConcurrentFetches', { maxConcurrentFetches: -3 }],
+    ['maxConcurrentFetches', { maxConcurrentFetches: 0.5 }],
+    ['now', { now: 123 }],
+    ['onError', { onError: 'log' }],
+  ])('throws an error naming %s for %o', (name, options) => {
+    expect(() => createCache(options as unknown as CacheOptions)).toThrow(name)
+  })
+
+  it('accepts Infinity for staleTime, gcTime and maxConcurrentFetches, and 0 for staleTime, gcTime and retry', () => {
+    expect(() => createCache({ staleTime: Infinity, gcTime: Infinity, maxConcurrentFetches: Infinity })).not.toThrow()
+    expect(() => createCache({ staleTime: 0, gcTime: 0, retry: 0, maxConcurrentFetches: 1 })).not.toThrow()
+  })
+})
+
+describe('bad query options leave the cache consistent', () => {
+  const valid = { key: ['k'], fetcher: async () => 'v' }
+
+  it.each([
+    ['fetcher', { key: ['k'] }],
+    ['fetcher', { key: ['k'], fetcher: 'https://example.test' }],
+    ['staleTime', { ...valid, staleTime: -5 }],
+    ['gcTime', { ...valid, gcTime: -5 }],
+    ['retry', { ...valid, retry: -1 }],
+  ])('fetch() rejects with an error naming %s for %o, and changes nothing', async (name, options) => {
+    const cache = createCache({ now: () => Date.now() })
+    await expect(async () => cache.fetch(options as unknown as QueryOptions<string>)).rejects.toThrow(name)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(cache.stats()).toMatchObject({ entries: 0, fetches: 0, inFlight: 0, queued: 0 })
+    expect(cache.get(['k'])).toBeUndefined()
+    await expect(cache.fetch(valid)).resolves.toBe('v')
+  })
+
+  it('fetch() rejects with a TypeError when fetcher is not a function', async () => {
+    const cache = createCache({ now: () => Date.now() })
+    await expect(async () =>
+      cache.fetch({ key: ['k'], fetcher: 42 } as unknown as QueryOptions<string>),
+    ).rejects.toThrow(TypeError)
+  })
+
+  it('a fetch with a bad option does not disturb a fetch of the same key in flight', async () => {
+    const cache = createCache({ now: () => Date.now() })
+    let answer!: (value: string) => void
+    const good = cache.fetch({ key: ['k'], fetcher: () => new Promise<string>((resolve) => (answer = resolve)) })
+    await vi.advanceTimersByTimeAsync(0)
+    await expect(async () => cache.fetch({ key: ['k'], fetcher: async () => 'x', staleTime: -1 })).rejects.toThrow(
+      'staleTime',
+    )
+    answer('fine')
+    await expect(good).resolves.toBe('fine')
+    expect(cache.get(['k'])).toMatchObject({ status: 'success', data: 'fine' })
+  })
+})
+
+describe('defaults', () => {
+  it('staleTime defaults to 0: data is stale at once', async () => {
+    const cache = createCache({ now: () => Date.now() })
+    cache.set(['k'], 'v')
+    expect(cache.get(['k'])?.isStale).toBe(true)
+  })
+
+  it('reads the clock through the injected now', async () => {
+    let clock = 1_000_000
+    const cache = createCache({ now: () => clock, staleTime: 100 })
+    cache.set(['k'], 'v')
+    expect(cache.get(['k'])?.updatedAt).toBe(1_000_000)
+    clock += 99
+    expect(cache.get(['k'])?.isStale).toBe(false)
+    clock += 1
+    expect(cache.get(['k'])?.isStale).toBe(true)
+  })
+})
