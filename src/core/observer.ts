@@ -1,3 +1,9 @@
+import type { CacheCore } from './cache-core'
+import type { Attached, QueryEntry } from './entry'
+import { internalsOf } from './internals'
+import { hashKey, type HashedKey } from './key'
+import { checkQueryOptions } from './options'
+import { after, type Cancel } from './scheduler'
 import type { Cache, Entry, QueryOptions } from './types'
 
 /** What one observer (one mounted hook) asks of an entry. */
@@ -32,8 +38,137 @@ export interface QueryObserver<T> {
   refetch(): Promise<T>
 }
 
+/** Creates an observer of `cache` for the given options (the React layer makes one per hook). */
 export function observe<T>(cache: Cache, options: ObserverOptions<T>): QueryObserver<T> {
-  void cache
-  void options
-  throw new Error('observe: not implemented yet')
+  return new Observer(internalsOf(cache), options)
+}
+
+const noop = () => {}
+
+class Observer<T> implements QueryObserver<T>, Attached {
+  private options: ObserverOptions<T>
+  private hashed: HashedKey
+  private id: string
+  private entry: QueryEntry | undefined
+  private listener: (() => void) | null = null
+  private attachedTo: QueryEntry | null = null
+  private stopInterval: Cancel | null = null
+  private intervalMs: number | undefined
+
+  constructor(
+    private readonly core: CacheCore,
+    options: ObserverOptions<T>,
+  ) {
+    checkQueryOptions(options as QueryOptions<unknown>, 'useCachedQuery')
+    this.options = options
+    this.hashed = hashKey(options.key)
+    this.id = core.idFor(this.hashed.hash, options.segment)
+  }
+
+  get enabled(): boolean {
+    return this.options.enabled !== false
+  }
+  get refetchOnFocus(): boolean | undefined {
+    return this.options.refetchOnFocus
+  }
+  get refetchOnReconnect(): boolean | undefined {
+    return this.options.refetchOnReconnect
+  }
+
+  notify(): void {
+    if (this.listener) this.core.batch.add(this.listener)
+  }
+
+  setOptions(options: ObserverOptions<T>): void {
+    const previous = this.options
+    if (options === previous) return
+    this.options = options
+    let moved = false
+    if (options.key !== previous.key || options.segment !== previous.segment) {
+      checkQueryOptions(options as QueryOptions<unknown>, 'useCachedQuery')
+      const hashed = hashKey(options.key)
+      const id = this.core.idFor(hashed.hash, options.segment)
+      if (id !== this.id) {
+        this.hashed = hashed
+        this.id = id
+        this.entry = undefined
+        moved = true
+      }
+    }
+    if (!this.listener) return
+    if (moved) {
+      // A new key while mounted: leave the old entry (its fetch may be
+      // aborted if nobody else waits) and never show its data for this key.
+      this.attach()
+      this.mount()
+    } else {
+      this.attachedTo?.applyOptions(options as QueryOptions<unknown>)
+      if (options.enabled !== false && previous.enabled === false) this.mount()
+    }
+    if (options.refetchInterval !== this.intervalMs) this.startInterval()
+  }
+
+  getSnapshot = (): Entry<T> | undefined => {
+    let entry = this.entry
+    if (!entry || entry.removed) entry = this.entry = this.core.entries.get(this.id)
+    return entry?.snapshot as Entry<T> | undefined
+  }
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listener = listener
+    this.attach()
+    this.mount()
+    this.startInterval()
+    return () => {
+      if (this.listener === listener) this.listener = null
+      this.core.batch.delete(listener)
+      this.stopInterval?.()
+      this.stopInterval = null
+      this.intervalMs = undefined
+      if (this.attachedTo) this.core.detach(this.attachedTo, this)
+      this.attachedTo = null
+    }
+  }
+
+  refetch(): Promise<T> {
+    return this.core.fetchQuery(this.options, true, 'refetch') as Promise<T>
+  }
+
+  private attach(): void {
+    const entry = this.core.ensureForQuery(this.options as QueryOptions<unknown>, this.hashed)
+    if (this.attachedTo !== entry) {
+      if (this.attachedTo) this.core.detach(this.attachedTo, this)
+      this.core.attach(entry, this)
+      this.attachedTo = entry
+    }
+    this.entry = entry
+  }
+
+  /** A mount asks for data: fresh from the cache (a hit), a fetch in flight (deduped), or a new fetch. */
+  private mount(): void {
+    const entry = this.attachedTo
+    if (!entry || !this.enabled) return
+    entry.restamp()
+    const counters = this.core.counters
+    if (entry.flight) counters.deduped++
+    else if (entry.snapshot.status === 'success' && !entry.snapshot.isStale) counters.hits++
+    else {
+      counters.misses++
+      this.core.startFetch(entry)
+    }
+  }
+
+  private startInterval(): void {
+    this.stopInterval?.()
+    this.stopInterval = null
+    const ms = this.options.refetchInterval
+    this.intervalMs = ms
+    if (!ms || ms <= 0 || ms === Infinity || !this.listener) return
+    const tick = () => {
+      const entry = this.attachedTo
+      if (entry && this.enabled && !entry.flight) this.core.startFetch(entry).promise.catch(noop)
+      this.stopInterval = after(ms, tick)
+    }
+    this.stopInterval = after(ms, tick)
+  }
 }

@@ -1,9 +1,9 @@
+import { internalsOf } from './internals'
 import type { Cache } from './types'
 
-// TEMPORARY STUB (written by the stream helper so src/stream compiles): the
-// lead replaces this body with one that calls the cache's CacheOptions.onError
-// and falls back to console.error when none is set.
+/** Sends an error to the cache's `onError` (or the console when none is set). */
 export function reportError(cache: Cache, error: Error): void {
-  void cache
-  console.error(error)
+  const internals = internalsOf(cache, false)
+  if (internals) internals.report(error)
+  else console.error(error)
 }

@@ -1,0 +1,554 @@
+import { listenFocus, listenOnline } from './environment'
+import { QueryEntry, type Attached, type EntryHost, type Flight } from './entry'
+import { runFetch } from './fetch-run'
+import { InvalidationIndex } from './invalidation-index'
+import { hashKey, isPrefix, type HashedKey } from './key'
+import { checkQueryOptions, checkSegment, checkTags, resolveCacheOptions, type ResolvedCacheOptions } from './options'
+import { after, ConcurrencyGate, NotifyBatch } from './scheduler'
+import type {
+  CacheEvent,
+  CacheOptions,
+  CacheStats,
+  Entry,
+  InvalidationMode,
+  InvalidationTarget,
+  ModelVersionPolicy,
+  QueryKey,
+  QueryOptions,
+  SetOptions,
+} from './types'
+
+const noop = () => {}
+
+function abortError(): Error {
+  const error = new Error('cachet: fetch aborted: nobody waits for its result any more')
+  error.name = 'AbortError'
+  return error
+}
+
+/** The engine behind one `Cache`: entries, indexes, fetches, timers, events. */
+export class CacheCore implements EntryHost {
+  readonly options: ResolvedCacheOptions
+  readonly entries = new Map<string, QueryEntry>()
+  readonly index = new InvalidationIndex<QueryEntry>()
+  readonly models = new Map<string, string>()
+  readonly gate: ConcurrencyGate
+  readonly batch = new NotifyBatch()
+  readonly counters = { hits: 0, misses: 0, fetches: 0, deduped: 0, errors: 0 }
+  private readonly listeners = new Set<(event: CacheEvent) => void>()
+  private readonly active = new Set<QueryEntry>()
+  private detachEnvironment: (() => void) | null = null
+
+  constructor(options?: CacheOptions) {
+    this.options = resolveCacheOptions(options)
+    this.gate = new ConcurrencyGate(this.options.maxConcurrentFetches)
+    for (const [model, version] of Object.entries(options?.models ?? {})) this.models.set(model, version)
+  }
+
+  // ---- EntryHost --------------------------------------------------------
+
+  now(): number {
+    return this.options.now()
+  }
+
+  get defaultStaleTime(): number {
+    return this.options.staleTime
+  }
+
+  changed(entry: QueryEntry, previous: Entry<unknown>): void {
+    if (entry.observers) {
+      for (const observer of entry.observers) observer.notify()
+      this.scheduleStaleFlip(entry)
+    }
+    if (this.listeners.size > 0 && previous !== entry.snapshot) this.emit({ type: 'updated', entry: entry.snapshot })
+  }
+
+  retag(entry: QueryEntry, tags: readonly string[]): void {
+    if (!entry.removed) this.index.setTags(entry, tags)
+    else entry.indexedTags = tags
+  }
+
+  remodel(entry: QueryEntry, model: string | undefined): void {
+    if (!entry.removed) this.index.setModel(entry, model)
+    else entry.indexedModel = model
+  }
+
+  reversion(entry: QueryEntry, version: string | undefined): void {
+    if (!entry.removed) this.index.setVersion(entry, version)
+    else entry.indexedVersion = version
+  }
+
+  // ---- entries ----------------------------------------------------------
+
+  idFor(hash: string, segment: string | undefined): string {
+    return segment === undefined ? hash : `${hash}\u0000${segment}`
+  }
+
+  lookup(key: QueryKey, segment: string | undefined, where: string): QueryEntry | undefined {
+    checkSegment(where, segment)
+    return this.entries.get(this.idFor(hashKey(key).hash, segment))
+  }
+
+  /** The entry for (key, segment), created when missing. */
+  ensure(key: QueryKey, hashed: HashedKey, segment: string | undefined, tags?: readonly string[], model?: string): QueryEntry {
+    const id = this.idFor(hashed.hash, segment)
+    let entry = this.entries.get(id)
+    if (!entry) {
+      entry = new QueryEntry(this, id, key, hashed, segment, tags ? Object.freeze([...tags]) : [], model)
+      this.entries.set(id, entry)
+      this.index.add(entry)
+      if (this.listeners.size > 0) this.emit({ type: 'added', entry: entry.snapshot })
+    }
+    return entry
+  }
+
+  ensureForQuery(options: QueryOptions<unknown>, hashed: HashedKey): QueryEntry {
+    const entry = this.ensure(options.key, hashed, options.segment, options.tags, options.model)
+    entry.applyOptions(options)
+    return entry
+  }
+
+  remove(entry: QueryEntry): void {
+    if (entry.removed) return
+    entry.removed = true
+    this.entries.delete(entry.id)
+    this.index.delete(entry)
+    entry.gcTimer?.()
+    entry.staleTimer?.()
+    entry.gcTimer = entry.staleTimer = null
+    const flight = entry.flight
+    if (flight && !flight.hasCaller) {
+      entry.flight = null
+      flight.controller.abort(abortError())
+      flight.followUp?.resolve()
+    }
+    if (this.listeners.size > 0) this.emit({ type: 'removed', entry: entry.snapshot })
+  }
+
+  scheduleGc(entry: QueryEntry): void {
+    entry.gcTimer?.()
+    entry.gcTimer = null
+    if (entry.removed || entry.hasObservers || entry.flight) return
+    const gcTime = entry.gcTime ?? this.options.gcTime
+    if (gcTime === Infinity) return
+    entry.gcTimer = after(gcTime, () => {
+      entry.gcTimer = null
+      if (!entry.hasObservers && !entry.flight) this.remove(entry)
+    })
+  }
+
+  /** While observed, flip `isStale` when staleTime runs out, so a reader of `isStale` re-renders. */
+  private scheduleStaleFlip(entry: QueryEntry): void {
+    entry.staleTimer?.()
+    entry.staleTimer = null
+    const { snapshot } = entry
+    if (snapshot.isStale || !entry.hasObservers) return
+    const staleTime = entry.staleTime ?? this.options.staleTime
+    if (staleTime === Infinity) return
+    const wait = snapshot.updatedAt + staleTime - this.now()
+    entry.staleTimer = after(Math.max(0, wait), () => {
+      entry.staleTimer = null
+      entry.restamp()
+    })
+  }
+
+  versionOf(model: string | undefined): string | undefined {
+    return model === undefined ? undefined : this.models.get(model)
+  }
+
+  // ---- fetching ---------------------------------------------------------
+
+  /** `cache.fetch` and `refetch()`: fresh data, or one deduped fetch that a caller awaits. */
+  fetchQuery<T>(options: QueryOptions<T>, force: boolean, where: string): Promise<T> {
+    checkQueryOptions(options as QueryOptions<unknown>, where)
+    const hashed = hashKey(options.key)
+    const entry = this.ensureForQuery(options as QueryOptions<unknown>, hashed)
+    return this.fetchEntry(entry, force) as Promise<T>
+  }
+
+  fetchEntry(entry: QueryEntry, force: boolean): Promise<unknown> {
+    entry.restamp()
+    const flight = entry.flight
+    if (flight) {
+      if (flight.invalidated) {
+        // The fetch in flight started before an invalidation: it cannot
+        // satisfy this caller. Wait for it, then ask again (the follow-up
+        // fetch is shared by everyone who asks in the meantime).
+        this.counters.deduped++
+        return flight.promise.then(
+          () => this.fetchEntry(entry, false),
+          () => this.fetchEntry(entry, false),
+        )
+      }
+      this.counters.deduped++
+      flight.hasCaller = true
+      return flight.promise
+    }
+    const { snapshot } = entry
+    if (!force && snapshot.status === 'success' && !snapshot.isStale) {
+      this.counters.hits++
+      return Promise.resolve(snapshot.data)
+    }
+    this.counters.misses++
+    const started = this.startFetch(entry)
+    started.hasCaller = true
+    return started.promise
+  }
+
+  startFetch(entry: QueryEntry): Flight {
+    const previous = entry.flight
+    if (previous && !previous.hasCaller) previous.controller.abort(abortError())
+    entry.gcTimer?.()
+    entry.gcTimer = null
+    const flight: Flight = {
+      generation: ++entry.generation,
+      controller: new AbortController(),
+      promise: Promise.resolve(),
+      hasCaller: false,
+      invalidated: false,
+      followUp: previous?.followUp ?? null,
+    }
+    entry.flight = flight
+    if (!entry.snapshot.isFetching) entry.dispatch({ type: 'fetch-start' })
+    flight.promise = runFetch(this, entry, flight)
+    flight.promise.catch(noop)
+    return flight
+  }
+
+  isSuperseded(entry: QueryEntry, flight: Flight): boolean {
+    return entry.removed || entry.generation !== flight.generation
+  }
+
+  /**
+   *   fetch A starts ── set(key, x) / remove ── A lands
+   * A's data is older than what the cache now holds: drop it. Its callers get
+   * the newer data (or the newer fetch's).
+   */
+  landSuperseded(entry: QueryEntry, flight: Flight): unknown {
+    if (entry.flight !== flight) return entry.flight ? entry.flight.promise : entry.snapshot.data
+    entry.flight = null
+    if (entry.snapshot.status !== 'success' && !entry.removed && (flight.hasCaller || entry.isActive)) {
+      // Removed while in flight: whoever waits needs data fetched after the removal.
+      const next = this.startFetch(entry)
+      next.hasCaller = flight.hasCaller
+      return next.promise
+    }
+    entry.dispatch({ type: 'fetch-end' })
+    this.settle(entry, flight)
+    return entry.snapshot.data
+  }
+
+  landSuccess(entry: QueryEntry, flight: Flight, data: unknown, etag: string | undefined, modelVersion: string | undefined): void {
+    entry.flight = null
+    entry.invalidated = flight.invalidated
+    entry.dispatch({ type: 'fetch-success', data, etag, model: entry.indexedModel, modelVersion, at: this.now() })
+    this.settle(entry, flight)
+  }
+
+  landNotModified(entry: QueryEntry, flight: Flight): void {
+    entry.flight = null
+    entry.invalidated = flight.invalidated
+    entry.dispatch({ type: 'not-modified', at: this.now() })
+    this.settle(entry, flight)
+  }
+
+  landError(entry: QueryEntry, flight: Flight, error: Error): void {
+    if (entry.flight === flight) {
+      entry.flight = null
+      entry.dispatch({ type: 'fetch-error', error })
+    }
+    this.counters.errors++
+    this.report(error)
+    this.settle(entry, flight)
+  }
+
+  /**
+   *   fetch A starts ── invalidate ── invalidate ── A lands ── fetch B
+   * However many invalidations hit A, one follow-up fetch B owes them all.
+   */
+  private settle(entry: QueryEntry, flight: Flight): void {
+    const followUp = flight.followUp
+    if (flight.invalidated && !entry.flight && !entry.removed && entry.isActive) {
+      const next = this.startFetch(entry)
+      next.followUp = null
+      next.promise.then(
+        () => followUp?.resolve(),
+        () => followUp?.resolve(),
+      )
+    } else if (!entry.flight || entry.flight === flight) {
+      followUp?.resolve()
+    }
+    if (!entry.hasObservers) this.scheduleGc(entry)
+  }
+
+  private followUpOf(flight: Flight): Promise<void> {
+    if (!flight.followUp) {
+      let resolve = noop
+      const promise = new Promise<void>((r) => (resolve = r))
+      flight.followUp = { promise, resolve }
+    }
+    return flight.followUp.promise
+  }
+
+  /** The same-tick grace: React StrictMode detaches and re-attaches at once. */
+  maybeAbort(entry: QueryEntry): void {
+    queueMicrotask(() => {
+      const flight = entry.flight
+      if (!flight || flight.hasCaller || entry.hasObservers) return
+      entry.flight = null
+      flight.controller.abort(abortError())
+      flight.followUp?.resolve()
+      // Leave the entry as it was before that fetch: no error, not fetching.
+      entry.dispatch({ type: 'fetch-end' })
+      this.scheduleGc(entry)
+    })
+  }
+
+  // ---- observers --------------------------------------------------------
+
+  attach(entry: QueryEntry, observer: Attached): void {
+    if (!entry.observers) entry.observers = new Set()
+    entry.observers.add(observer)
+    entry.gcTimer?.()
+    entry.gcTimer = null
+    if (!this.active.has(entry)) {
+      this.active.add(entry)
+      if (this.active.size === 1) this.attachEnvironment()
+      this.scheduleStaleFlip(entry)
+    }
+  }
+
+  detach(entry: QueryEntry, observer: Attached): void {
+    if (!entry.observers?.delete(observer)) return
+    if (entry.observers.size > 0) return
+    this.active.delete(entry)
+    if (this.active.size === 0) this.detachEnvironment?.()
+    entry.staleTimer?.()
+    entry.staleTimer = null
+    if (entry.flight) this.maybeAbort(entry)
+    else this.scheduleGc(entry)
+  }
+
+  private attachEnvironment(): void {
+    const { refetchOnFocus, refetchOnReconnect } = this.options
+    const offFocus = listenFocus(() => this.refetchActive((o) => o.refetchOnFocus ?? refetchOnFocus))
+    const offOnline = listenOnline(() => this.refetchActive((o) => o.refetchOnReconnect ?? refetchOnReconnect))
+    this.detachEnvironment = () => {
+      offFocus()
+      offOnline()
+      this.detachEnvironment = null
+    }
+  }
+
+  /** On focus / reconnect: refetch stale active entries whose observers ask for it. */
+  private refetchActive(wants: (observer: Attached) => boolean): void {
+    for (const entry of [...this.active]) {
+      let asked = false
+      for (const observer of entry.observers ?? []) if (observer.enabled && wants(observer)) asked = true
+      if (!asked || entry.flight) continue
+      entry.restamp()
+      if (entry.snapshot.isStale) this.startFetch(entry)
+    }
+  }
+
+  // ---- invalidation -----------------------------------------------------
+
+  invalidate(target: InvalidationTarget, mode: InvalidationMode): Promise<number> {
+    const matches = this.match(target)
+    const settled: Promise<unknown>[] = []
+    for (const entry of matches) this.invalidateEntry(entry, mode, settled)
+    if (this.listeners.size > 0) this.emit({ type: 'invalidated', target, mode, count: matches.length })
+    const count = matches.length
+    return settled.length === 0 ? Promise.resolve(count) : Promise.all(settled).then(() => count)
+  }
+
+  private invalidateEntry(entry: QueryEntry, mode: InvalidationMode, settled: Promise<unknown>[]): void {
+    entry.invalidated = true
+    const flight = entry.flight
+    if (mode === 'remove') {
+      // The data must never be shown again, not even by a fetch already in flight.
+      entry.generation++
+      entry.dispatch({ type: 'remove-data' })
+    } else {
+      if (flight) flight.invalidated = true
+      entry.restamp()
+    }
+    if (!entry.isActive) return
+    if (flight && mode === 'stale') {
+      settled.push(this.followUpOf(flight))
+      return
+    }
+    settled.push(this.startFetch(entry).promise.catch(noop))
+  }
+
+  match(target: InvalidationTarget): QueryEntry[] {
+    const where = 'invalidate'
+    if (typeof target !== 'object' || target === null) throw new TypeError(`${where}: target must be an object, got ${target === null ? 'null' : typeof target}`)
+    const key = target.key === undefined ? undefined : hashKey(target.key, 'target.key')
+    checkTags(`${where}: target`, target.tags)
+    checkSegment(`${where}: target`, target.segment)
+    if (target.model !== undefined && typeof target.model !== 'string') throw new TypeError(`${where}: target.model must be a string`)
+    if (target.modelVersion !== undefined && typeof target.modelVersion !== 'string') throw new TypeError(`${where}: target.modelVersion must be a string`)
+    if (target.predicate !== undefined && typeof target.predicate !== 'function') throw new TypeError(`${where}: target.predicate must be a function`)
+
+    const candidates = this.candidates(target, key)
+    const matches: QueryEntry[] = []
+    for (const entry of candidates) if (this.matches(entry, target, key)) matches.push(entry)
+    return matches
+  }
+
+  /** The smallest indexed set that holds every match; the whole cache when nothing is indexed. */
+  private candidates(target: InvalidationTarget, key: HashedKey | undefined): Iterable<QueryEntry> {
+    let best: Iterable<QueryEntry> | undefined
+    let size = Infinity
+    const consider = (set: Iterable<QueryEntry> | undefined, setSize: number) => {
+      if (setSize < size) {
+        best = set ?? []
+        size = setSize
+      }
+    }
+    if (key) {
+      const exact = this.withHash(key.hash, target.segment)
+      if (target.exact) consider(exact, exact.length)
+      else {
+        const byPrefix = this.index.byPrefix.get(key.hash)
+        const all = byPrefix ? [...exact, ...byPrefix] : exact
+        consider(all, all.length)
+      }
+    }
+    if (target.tags) {
+      if (target.tags.length === 1) {
+        const set = this.index.byTag.get(target.tags[0]!)
+        consider(set, set?.size ?? 0)
+      } else {
+        const union = new Set<QueryEntry>()
+        for (const tag of target.tags) for (const entry of this.index.byTag.get(tag) ?? []) union.add(entry)
+        consider(union, union.size)
+      }
+    }
+    if (target.segment !== undefined) {
+      const set = this.index.bySegment.get(target.segment)
+      consider(set, set?.size ?? 0)
+    }
+    if (target.model !== undefined) {
+      const set = this.index.byModel.get(target.model)
+      consider(set, set?.size ?? 0)
+    }
+    if (target.modelVersion !== undefined) {
+      const set = this.index.byVersion.get(target.modelVersion)
+      consider(set, set?.size ?? 0)
+    }
+    return best ?? [...this.entries.values()]
+  }
+
+  private withHash(hash: string, segment: string | undefined): QueryEntry[] {
+    if (segment !== undefined) {
+      const entry = this.entries.get(this.idFor(hash, segment))
+      return entry ? [entry] : []
+    }
+    const found: QueryEntry[] = []
+    for (const seg of this.index.bySegment.keys()) {
+      const entry = this.entries.get(this.idFor(hash, seg))
+      if (entry) found.push(entry)
+    }
+    return found
+  }
+
+  private matches(entry: QueryEntry, target: InvalidationTarget, key: HashedKey | undefined): boolean {
+    if (entry.removed) return false
+    if (key) {
+      if (target.exact ? entry.hash !== key.hash : !isPrefix(key.parts, entry.parts)) return false
+    }
+    if (target.tags && !target.tags.some((tag) => entry.indexedTags.includes(tag))) return false
+    if (target.segment !== undefined && entry.segment !== target.segment) return false
+    if (target.model !== undefined && entry.indexedModel !== target.model) return false
+    if (target.modelVersion !== undefined && entry.snapshot.modelVersion !== target.modelVersion) return false
+    if (target.predicate && !target.predicate(entry.snapshot)) return false
+    return true
+  }
+
+  setModelVersion(model: string, version: string, policy: ModelVersionPolicy): void {
+    this.models.set(model, version)
+    if (policy === 'immediate') {
+      const settled: Promise<unknown>[] = []
+      for (const entry of [...(this.index.byModel.get(model) ?? [])]) {
+        if (entry.snapshot.modelVersion !== version) this.invalidateEntry(entry, 'stale', settled)
+      }
+    }
+    if (this.listeners.size > 0) this.emit({ type: 'model-version', model, version, policy })
+  }
+
+  // ---- writes -----------------------------------------------------------
+
+  set(key: QueryKey, dataOrUpdater: unknown, options: SetOptions): void {
+    const where = 'set'
+    const hashed = hashKey(key)
+    checkSegment(where, options.segment)
+    checkTags(where, options.tags)
+    if (options.etag !== undefined && typeof options.etag !== 'string') throw new TypeError(`${where}: etag must be a string`)
+    if (options.model !== undefined && typeof options.model !== 'string') throw new TypeError(`${where}: model must be a string`)
+    const entry = this.ensure(key, hashed, options.segment, options.tags, options.model)
+    const data =
+      typeof dataOrUpdater === 'function'
+        ? (dataOrUpdater as (old: unknown) => unknown)(entry.snapshot.data)
+        : dataOrUpdater
+    if (options.tags) entry.applyTags(options.tags)
+    if (options.model !== undefined && options.model !== entry.indexedModel) this.remodel(entry, options.model)
+    // A fetch in flight started before this write: it must not overwrite it.
+    entry.generation++
+    entry.invalidated = false
+    entry.dispatch({
+      type: 'set',
+      data,
+      etag: options.etag,
+      model: options.model,
+      modelVersion: this.versionOf(options.model),
+      at: this.now(),
+    })
+    if (!entry.hasObservers) this.scheduleGc(entry)
+  }
+
+  clear(): void {
+    for (const entry of [...this.entries.values()]) this.remove(entry)
+    this.index.clear()
+  }
+
+  stats(): CacheStats {
+    return {
+      entries: this.entries.size,
+      ...this.counters,
+      inFlight: this.gate.running,
+      queued: this.gate.queued,
+    }
+  }
+
+  // ---- events -----------------------------------------------------------
+
+  subscribe(listener: (event: CacheEvent) => void): () => void {
+    if (typeof listener !== 'function') throw new TypeError('subscribe: listener must be a function')
+    this.listeners.add(listener)
+    return () => {
+      this.listeners.delete(listener)
+    }
+  }
+
+  private emit(event: CacheEvent): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(event)
+      } catch (error) {
+        this.report(error instanceof Error ? error : new Error(String(error)))
+      }
+    }
+  }
+
+  report(error: Error): void {
+    const onError = this.options.onError
+    if (!onError) return
+    try {
+      onError(error)
+    } catch {
+      // An onError that throws must not break the cache.
+    }
+  }
+}

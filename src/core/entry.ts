@@ -1,0 +1,153 @@
+import { initialSnapshot, reduce, type EntryAction } from './entry-state'
+import type { Indexable } from './invalidation-index'
+import type { HashedKey } from './key'
+import type { Cancel } from './scheduler'
+import type { Entry, FetchContext, QueryKey, QueryOptions, Schema } from './types'
+
+/** What an entry needs from the cache that holds it. */
+export interface EntryHost {
+  now(): number
+  defaultStaleTime: number
+  changed(entry: QueryEntry, previous: Entry<unknown>): void
+  retag(entry: QueryEntry, tags: readonly string[]): void
+  remodel(entry: QueryEntry, model: string | undefined): void
+  reversion(entry: QueryEntry, version: string | undefined): void
+}
+
+/** One fetch in flight for an entry. */
+export interface Flight {
+  /** The entry's generation when this fetch started; a later set/remove/fetch supersedes it. */
+  readonly generation: number
+  readonly controller: AbortController
+  promise: Promise<unknown>
+  /** A `cache.fetch()` or `refetch()` caller awaits it: never abort it. */
+  hasCaller: boolean
+  /** An invalidation hit the entry while this fetch ran: its result is not fresh. */
+  invalidated: boolean
+  /** Settles when the one follow-up fetch owed to those invalidations settles. */
+  followUp: { promise: Promise<void>; resolve: () => void } | null
+}
+
+/** Something attached to an entry: an observer (a mounted hook). */
+export interface Attached {
+  readonly enabled: boolean
+  readonly refetchOnFocus: boolean | undefined
+  readonly refetchOnReconnect: boolean | undefined
+  notify(): void
+}
+
+type Fetcher = (ctx: FetchContext) => Promise<unknown>
+
+/** One cached query: its state machine and what is attached to it. */
+export class QueryEntry implements Indexable {
+  readonly id: string
+  readonly hash: string
+  readonly parts: readonly string[]
+  readonly segment: string | undefined
+  snapshot: Entry<unknown>
+  indexedTags: readonly string[] = []
+  indexedModel: string | undefined
+  indexedVersion: string | undefined
+
+  fetcher: Fetcher | undefined
+  schema: Schema<unknown> | undefined
+  staleTime: number | undefined
+  gcTime: number | undefined
+  retry: number | undefined
+
+  /** Forced stale by an invalidation until a fetch that started after it succeeds. */
+  invalidated = false
+  /** Bumped by every write that a fetch in flight must not overwrite. */
+  generation = 0
+  flight: Flight | null = null
+  observers: Set<Attached> | null = null
+  gcTimer: Cancel | null = null
+  staleTimer: Cancel | null = null
+  removed = false
+
+  constructor(
+    private readonly host: EntryHost,
+    id: string,
+    key: QueryKey,
+    hashed: HashedKey,
+    segment: string | undefined,
+    tags: readonly string[],
+    model: string | undefined,
+  ) {
+    this.id = id
+    this.hash = hashed.hash
+    this.parts = hashed.parts
+    this.segment = segment
+    this.indexedTags = tags
+    this.indexedModel = model
+    this.snapshot = initialSnapshot(key, segment, tags, model)
+  }
+
+  /** Takes the latest query options: the fetcher, times, and what the entry depends on. */
+  applyOptions(options: QueryOptions<unknown>): void {
+    this.fetcher = options.fetcher as Fetcher
+    this.schema = options.schema
+    this.staleTime = options.staleTime
+    this.gcTime = options.gcTime
+    this.retry = options.retry
+    if (options.tags !== undefined) this.applyTags(options.tags)
+    if (options.model !== this.indexedModel) {
+      this.host.remodel(this, options.model)
+      if (this.snapshot.status !== 'success') this.silently({ type: 'model', model: options.model })
+    }
+  }
+
+  /** What the entry depends on; re-indexed without notifying observers. */
+  applyTags(tags: readonly string[]): void {
+    if (sameTags(tags, this.indexedTags)) return
+    const frozen = Object.freeze([...tags])
+    this.host.retag(this, frozen)
+    this.silently({ type: 'tags', tags: frozen })
+  }
+
+  get hasObservers(): boolean {
+    return this.observers !== null && this.observers.size > 0
+  }
+
+  /** Has an enabled observer: invalidations and focus refetch it now. */
+  get isActive(): boolean {
+    if (!this.observers) return false
+    for (const observer of this.observers) if (observer.enabled) return true
+    return false
+  }
+
+  computeStale(updatedAt: number): boolean {
+    if (this.invalidated || updatedAt === 0) return true
+    const staleTime = this.staleTime ?? this.host.defaultStaleTime
+    return this.host.now() - updatedAt >= staleTime
+  }
+
+  dispatch(action: EntryAction): void {
+    const previous = this.snapshot
+    const state = reduce(previous, action)
+    this.snapshot = { ...state, isStale: this.computeStale(state.updatedAt) }
+    if (this.snapshot.modelVersion !== this.indexedVersion) this.host.reversion(this, this.snapshot.modelVersion)
+    this.host.changed(this, previous)
+  }
+
+  /** Recomputes `isStale` (time passed, or an invalidation); notifies only on a flip. */
+  restamp(): void {
+    const isStale = this.computeStale(this.snapshot.updatedAt)
+    if (isStale === this.snapshot.isStale) return
+    const previous = this.snapshot
+    this.snapshot = { ...previous, isStale }
+    this.host.changed(this, previous)
+  }
+
+  /** A change no observer needs to hear about (what the entry depends on). */
+  private silently(action: EntryAction): void {
+    const state = reduce(this.snapshot, action)
+    this.snapshot = { ...state, isStale: this.snapshot.isStale }
+  }
+}
+
+function sameTags(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}

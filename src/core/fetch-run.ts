@@ -1,0 +1,137 @@
+import type { CacheCore } from './cache-core'
+import type { Flight, QueryEntry } from './entry'
+import { formatKey } from './key'
+import { isNotModified, isVersioned } from './result'
+import { delay } from './scheduler'
+
+/** Retry backoff: 1 s, 2 s, 4 s … capped at 30 s. */
+export function backoff(attempt: number): number {
+  return Math.min(1000 * 2 ** attempt, 30_000)
+}
+
+/** An error whose `status` is 400–499 is the caller's mistake: retrying cannot help. */
+export function isRetryable(error: Error): boolean {
+  const status = (error as { status?: unknown }).status
+  return !(typeof status === 'number' && status >= 400 && status < 500)
+}
+
+/** A fetcher that throws a string or an object still yields a real Error. */
+export function toError(thrown: unknown, entry: QueryEntry): Error {
+  if (thrown instanceof Error) return thrown
+  const error = new Error(
+    `cachet: the fetcher for key ${formatKey(entry.snapshot.key, entry.segment)} threw a non-Error value: ${describeThrown(thrown)}`,
+    { cause: thrown },
+  )
+  const status = (thrown as { status?: unknown } | null)?.status
+  if (typeof status === 'number') (error as Error & { status: number }).status = status
+  return error
+}
+
+function describeThrown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}
+
+/** Runs one fetch of an entry with retries; resolves with the data it produced (or that superseded it). */
+export async function runFetch(core: CacheCore, entry: QueryEntry, flight: Flight): Promise<unknown> {
+  const { signal } = flight.controller
+  const retries = entry.retry ?? core.options.retry
+  for (let attempt = 0; ; attempt++) {
+    const wait = core.gate.enter(signal)
+    if (wait) await wait // rejects with the abort reason when aborted while queued
+    if (signal.aborted) {
+      core.gate.leave()
+      throw signal.reason
+    }
+    core.counters.fetches++
+    const modelVersion = core.versionOf(entry.indexedModel)
+    let value: unknown
+    let failure: Error | undefined
+    try {
+      const fetcher = entry.fetcher
+      if (!fetcher) throw new Error(`cachet: no fetcher for key ${formatKey(entry.snapshot.key, entry.segment)}: fetch it with a fetcher before refetching`)
+      value = await fetcher({
+        key: entry.snapshot.key,
+        segment: entry.segment,
+        signal,
+        etag: entry.snapshot.etag,
+        modelVersion,
+      })
+    } catch (thrown) {
+      failure = toError(thrown, entry)
+    } finally {
+      core.gate.leave()
+    }
+    if (signal.aborted) throw signal.reason
+    if (core.isSuperseded(entry, flight)) return core.landSuperseded(entry, flight)
+    if (!failure) {
+      const landed = land(core, entry, flight, value, modelVersion)
+      if (landed.ok) return landed.data
+      core.landError(entry, flight, landed.error)
+      throw landed.error
+    }
+    if (attempt < retries && isRetryable(failure)) {
+      await delay(backoff(attempt), signal)
+      if (core.isSuperseded(entry, flight)) return core.landSuperseded(entry, flight)
+      continue
+    }
+    core.landError(entry, flight, failure)
+    throw failure
+  }
+}
+
+type Landed = { ok: true; data: unknown } | { ok: false; error: Error }
+
+function land(core: CacheCore, entry: QueryEntry, flight: Flight, value: unknown, modelVersion: string | undefined): Landed {
+  if (isNotModified(value)) {
+    if (entry.snapshot.status !== 'success' && entry.snapshot.data === undefined) {
+      return {
+        ok: false,
+        error: new Error(`cachet: the fetcher for key ${formatKey(entry.snapshot.key, entry.segment)} answered notModified, but nothing is cached to keep`),
+      }
+    }
+    core.landNotModified(entry, flight)
+    return { ok: true, data: entry.snapshot.data }
+  }
+  let data = isVersioned(value) ? value.data : value
+  const etag = isVersioned(value) ? value.etag : undefined
+  if (entry.schema) {
+    const parsed = entry.schema.safeParse(data)
+    if (!parsed.success) return { ok: false, error: schemaError(entry, parsed.error) }
+    data = parsed.data
+  }
+  core.landSuccess(entry, flight, data, etag, modelVersion)
+  return { ok: true, data }
+}
+
+/** Marks errors that must not be retried. */
+export const SCHEMA_ERROR = Symbol.for('cachet.schemaError')
+
+function schemaError(entry: QueryEntry, cause: unknown): Error {
+  const issues = (cause as { issues?: unknown } | null)?.issues
+  let detail = cause instanceof Error ? cause.message : String(cause)
+  if (Array.isArray(issues) && issues.length > 0) {
+    detail = issues
+      .map((issue: { path?: readonly PropertyKey[]; message?: string }) => {
+        const path = formatPath(issue.path ?? [])
+        return `${path}: ${issue.message ?? 'invalid'}`
+      })
+      .join('; ')
+  }
+  const error = new Error(
+    `cachet: the data for key ${formatKey(entry.snapshot.key, entry.segment)} failed its schema at ${detail}`,
+    { cause },
+  )
+  ;(error as Error & { [SCHEMA_ERROR]: true })[SCHEMA_ERROR] = true
+  return error
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = 'data'
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : `.${String(part)}`
+  return out
+}

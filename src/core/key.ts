@@ -1,0 +1,106 @@
+import type { QueryKey } from './types'
+
+/** A validated key: its stable hash and the hash of each element (for prefix matching). */
+export interface HashedKey {
+  hash: string
+  parts: readonly string[]
+}
+
+/**
+ * Hashes a key stably (object fields sorted) and rejects anything that is not
+ * a JSON value with a TypeError naming the path: `key[1].range.from: Date is
+ * not a JSON value`. `undefined` object fields are left out, as JSON does.
+ */
+export function hashKey(key: unknown, name = 'key'): HashedKey {
+  if (!Array.isArray(key)) {
+    throw new TypeError(`${name}: a query key must be an array, got ${describe(key)}`)
+  }
+  const parts: string[] = []
+  const ancestors: unknown[] = [key]
+  const paths: string[] = [name]
+  for (let i = 0; i < key.length; i++) {
+    parts.push(stringify(key[i], `${name}[${i}]`, ancestors, paths))
+  }
+  return { hash: `[${parts.join(',')}]`, parts }
+}
+
+function stringify(value: unknown, path: string, ancestors: unknown[], paths: string[]): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value)
+    case 'boolean':
+      return value ? 'true' : 'false'
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`${path}: ${value} is not a JSON value`)
+      return String(value)
+    case 'undefined':
+      // ['user', undefined] is a common "not known yet" key; keep it apart from null.
+      return 'u'
+    case 'object': {
+      if (value === null) return 'null'
+      const back = ancestors.indexOf(value)
+      if (back !== -1) {
+        throw new TypeError(`${path}: cycle (refers back to ${paths[back]})`)
+      }
+      ancestors.push(value)
+      paths.push(path)
+      try {
+        if (Array.isArray(value)) {
+          const items: string[] = []
+          for (let i = 0; i < value.length; i++) items.push(stringify(value[i], `${path}[${i}]`, ancestors, paths))
+          return `[${items.join(',')}]`
+        }
+        const proto: unknown = Object.getPrototypeOf(value)
+        if (proto !== Object.prototype && proto !== null) {
+          throw new TypeError(`${path}: ${describe(value)} is not a JSON value`)
+        }
+        const record = value as Record<string, unknown>
+        const fields: string[] = []
+        for (const field of Object.keys(record).sort()) {
+          const item = record[field]
+          if (item === undefined) continue
+          fields.push(`${JSON.stringify(field)}:${stringify(item, `${path}.${field}`, ancestors, paths)}`)
+        }
+        return `{${fields.join(',')}}`
+      } finally {
+        ancestors.pop()
+        paths.pop()
+      }
+    }
+    default:
+      throw new TypeError(`${path}: ${describe(value)} is not a JSON value`)
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (typeof value === 'function') return 'a function'
+  if (typeof value === 'symbol') return 'a symbol'
+  if (typeof value === 'bigint') return 'a bigint'
+  if (typeof value !== 'object') return `${typeof value} ${String(value)}`
+  const name = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name
+  return name ? name : 'an object'
+}
+
+/** Element-by-element prefix test on hashed keys. */
+export function isPrefix(prefix: readonly string[], parts: readonly string[]): boolean {
+  if (prefix.length > parts.length) return false
+  for (let i = 0; i < prefix.length; i++) if (prefix[i] !== parts[i]) return false
+  return true
+}
+
+/** The hash of the first `length` elements, as used by the prefix index. */
+export function prefixHash(parts: readonly string[], length: number): string {
+  return `[${parts.slice(0, length).join(',')}]`
+}
+
+/** A readable form of a key for error messages: `["recs",7]`. */
+export function formatKey(key: QueryKey, segment?: string): string {
+  let text: string
+  try {
+    text = JSON.stringify(key)
+  } catch {
+    text = String(key)
+  }
+  return segment === undefined ? text : `${text} (segment ${JSON.stringify(segment)})`
+}

@@ -1,0 +1,114 @@
+// Time and concurrency for one cache. Timers go through the global
+// setTimeout looked up at call time, so fake timers in tests control them;
+// the clock is the cache's injectable `now`.
+
+export type Cancel = () => void
+
+export function after(ms: number, run: () => void): Cancel {
+  const id = setTimeout(run, ms)
+  ;(id as { unref?: () => void }).unref?.()
+  return () => clearTimeout(id)
+}
+
+/** Resolves after `ms`, or rejects with `reason` when `signal` aborts first. */
+export function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason)
+    const onAbort = () => {
+      cancel()
+      reject(signal.reason)
+    }
+    const cancel = after(ms, () => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    })
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+interface Waiter {
+  start: () => void
+  cancelled: boolean
+}
+
+/**
+ * At most `limit` fetchers run at once; the rest wait first in, first out.
+ * A waiter whose fetch is aborted is skipped, never started.
+ */
+export class ConcurrencyGate {
+  running = 0
+  queued = 0
+  private readonly waiting: Waiter[] = []
+  private head = 0
+
+  constructor(private readonly limit: number) {}
+
+  /** Resolves when a slot is held; rejects with the signal's reason if aborted while queued. */
+  enter(signal: AbortSignal): Promise<void> | undefined {
+    if (this.running < this.limit && this.queued === 0) {
+      this.running++
+      return undefined
+    }
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        cancelled: false,
+        start: () => {
+          signal.removeEventListener('abort', onAbort)
+          resolve()
+        },
+      }
+      const onAbort = () => {
+        waiter.cancelled = true
+        this.queued--
+        reject(signal.reason)
+      }
+      signal.addEventListener('abort', onAbort, { once: true })
+      this.waiting.push(waiter)
+      this.queued++
+    })
+  }
+
+  leave(): void {
+    this.running--
+    while (this.head < this.waiting.length && this.running < this.limit) {
+      const next = this.waiting[this.head++]!
+      if (next.cancelled) continue
+      this.queued--
+      this.running++
+      next.start()
+    }
+    if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+      this.waiting.splice(0, this.head)
+      this.head = 0
+    }
+  }
+}
+
+/**
+ * Collects the observers to notify and calls them together on the next
+ * macrotask: queries that settle in the same tick reach React in one
+ * synchronous loop, so React commits them at once instead of once each.
+ */
+export class NotifyBatch {
+  private pending = new Set<() => void>()
+  private scheduled = false
+
+  add(listener: () => void): void {
+    this.pending.add(listener)
+    if (!this.scheduled) {
+      this.scheduled = true
+      after(0, this.flush)
+    }
+  }
+
+  delete(listener: () => void): void {
+    this.pending.delete(listener)
+  }
+
+  private readonly flush = (): void => {
+    this.scheduled = false
+    const listeners = this.pending
+    this.pending = new Set()
+    for (const listener of listeners) listener()
+  }
+}
