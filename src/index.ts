@@ -24,7 +24,31 @@ export type {
   Versioned,
 } from './core/types'
 
-export { invalidationMessage, type InvalidationMessage } from './stream/schema'
+export {
+  broadcastInvalidations,
+  connectInvalidations,
+  invalidationMessage,
+  type BroadcastOptions,
+  type ConnectOptions,
+  type EventSourceLike,
+  type InvalidationConnection,
+  type InvalidationMessage,
+  type StreamOptions,
+  type StreamState,
+} from './stream/index'
 
-export { CacheProvider, type CacheProviderProps } from './react/provider'
-export { useCache } from './react/use-cache'
+export {
+  CacheProvider,
+  useCache,
+  useCachedQuery,
+  useInvalidate,
+  useInvalidationStream,
+  useMutation,
+  type CacheProviderProps,
+  type Invalidate,
+  type MutationStatus,
+  type UseCachedQueryOptions,
+  type UseCachedQueryResult,
+  type UseMutationOptions,
+  type UseMutationResult,
+} from './react/index'
