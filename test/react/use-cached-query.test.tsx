@@ -1,0 +1,328 @@
+import { act, render, screen } from '@testing-library/react'
+import { useState } from 'react'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { Cache } from '../../src/core/types'
+import { CacheProvider } from '../../src/react/provider'
+import { useCachedQuery } from '../../src/react/use-cached-query'
+import { controlledFetcher } from '../helpers/core'
+import { elapse, renderWith, settle, testCache } from './helpers'
+
+let cache: Cache
+beforeEach(() => {
+  vi.useFakeTimers()
+  cache = testCache()
+})
+afterEach(() => {
+  cache.clear()
+  vi.useRealTimers()
+})
+
+describe('useCachedQuery', () => {
+  it('fetches on mount and moves from pending to success', async () => {
+    const { fetcher, call } = controlledFetcher<string>()
+    function View() {
+      const q = useCachedQuery({ key: ['greeting'], fetcher })
+      return <p>{`${q.status}:${q.data ?? '-'}`}</p>
+    }
+    renderWith(cache, <View />)
+    expect(screen.getByText('pending:-')).toBeTruthy()
+    await settle()
+    expect(fetcher).toHaveBeenCalledTimes(1)
+    call(0).resolve('hi')
+    await settle()
+    expect(screen.getByText('success:hi')).toBeTruthy()
+  })
+
+  it('shows an error, keeping the status in step', async () => {
+    const { fetcher, call } = controlledFetcher<string>()
+    function View() {
+      const q = useCachedQuery({ key: ['broken'], fetcher })
+      return <p>{`${q.status}:${q.error?.message ?? '-'}`}</p>
+    }
+    renderWith(cache, <View />)
+    await settle()
+    call(0).reject(new Error('boom'))
+    await settle()
+    expect(screen.getByText('error:boom')).toBeTruthy()
+  })
+
+  it("uses the provider's segment unless the query names its own", async () => {
+    const { fetcher, call } = controlledFetcher<string>()
+    function View({ segment }: { segment?: string }) {
+      const q = useCachedQuery({ key: ['recs'], fetcher, segment })
+      return <p>{q.data ?? '-'}</p>
+    }
+    renderWith(cache, <View />, { segment: 'exp-42:b' })
+    await settle()
+    expect(call(0).ctx.segment).toBe('exp-42:b')
+    call(0).resolve('b-recs')
+    await settle()
+    expect(cache.get(['recs'], 'exp-42:b')?.data).toBe('b-recs')
+    expect(cache.get(['recs'])).toBeUndefined()
+
+    renderWith(cache, <View segment="tenant-1" />, { segment: 'exp-42:b' })
+    await settle()
+    expect(call(1).ctx.segment).toBe('tenant-1')
+  })
+
+  it('does not fetch while disabled, and fetches once enabled', async () => {
+    const { fetcher, call } = controlledFetcher<string>()
+    function View({ enabled }: { enabled: boolean }) {
+      const q = useCachedQuery({ key: ['user', 7], fetcher, enabled })
+      return <p>{`${q.status}:${q.data ?? '-'}`}</p>
+    }
+    const view = renderWith(cache, <View enabled={false} />)
+    await settle(5_000)
+    expect(fetcher).not.toHaveBeenCalled()
+    expect(screen.getByText('pending:-')).toBeTruthy()
+
+    view.rerender(<View enabled />)
+    await settle()
+    expect(fetcher).toHaveBeenCalledTimes(1)
+    call(0).resolve('ada')
+    await settle()
+    expect(screen.getByText('success:ada')).toBeTruthy()
+  })
+
+  it('shows cached data of a disabled query without fetching', async () => {
+    cache.set(['user', 7], 'cached ada')
+    const { fetcher } = controlledFetcher<string>()
+    function View() {
+      const q = useCachedQuery({ key: ['user', 7], fetcher, enabled: false })
+      return <p>{`${q.status}:${q.data ?? '-'}`}</p>
+    }
+    renderWith(cache, <View />)
+    await settle()
+    expect(screen.getByText('success:cached ada')).toBeTruthy()
+    expect(fetcher).not.toHaveBeenCalled()
+  })
+
+  it('runs select again only when the data or the function changes', async () => {
+    const { fetcher, call } = controlledFetcher<number[]>()
+    const select = vi.fn((xs: number[]) => xs.length)
+    const other = vi.fn((xs: number[]) => xs.length * 10)
+    let rerenderParent!: () => void
+    function View({ pick }: { pick: (xs: number[]) => number }) {
+      const [, setTick] = useState(0)
+      rerenderParent = () => setTick((t) => t + 1)
+      const q = useCachedQuery({ key: ['list'], fetcher, select: pick })
+      return <p>{`${q.data ?? '-'}:${q.isFetching}`}</p>
+    }
+    const view = renderWith(cache, <View pick={select} />)
+    await settle()
+    call(0).resolve([1, 2, 3])
+    await settle()
+    expect(screen.getByText('3:false')).toBeTruthy()
+    expect(select).toHaveBeenCalledTimes(1)
+
+    // Re-renders for other reasons, and a refetch that flips isFetching: same data, same function.
+    act(() => rerenderParent())
+    void cache.invalidate({ key: ['list'] })
+    await settle()
+    expect(screen.getByText('3:true')).toBeTruthy()
+    expect(select).toHaveBeenCalledTimes(1)
+
+    // New data: select runs once for it.
+    call(1).resolve([1, 2, 3, 4])
+    await settle()
+    expect(screen.getByText('4:false')).toBeTruthy()
+    expect(select).toHaveBeenCalledTimes(2)
+    expect(select).toHaveBeenLastCalledWith([1, 2, 3, 4])
+
+    // A new function: it runs on the data as it is.
+    view.rerender(<View pick={other} />)
+    expect(screen.getByText('40:false')).toBeTruthy()
+    expect(other).toHaveBeenCalledTimes(1)
+    expect(select).toHaveBeenCalledTimes(2)
+  })
+
+  it("shows placeholderData (through select) with status 'pending' until data arrives", async () => {
+    const { fetcher, call } = controlledFetcher<string[]>()
+    function View() {
+      const q = useCachedQuery({
+        key: ['recs'],
+        fetcher,
+        placeholderData: ['loading…'],
+        select: (xs) => xs.join(','),
+      })
+      return <p>{`${q.status}:${q.data}`}</p>
+    }
+    renderWith(cache, <View />)
+    expect(screen.getByText('pending:loading…')).toBeTruthy()
+    await settle()
+    expect(screen.getByText('pending:loading…')).toBeTruthy()
+    call(0).resolve(['a', 'b'])
+    await settle()
+    expect(screen.getByText('success:a,b')).toBeTruthy()
+    expect(cache.get(['recs'])?.data).toEqual(['a', 'b'])
+  })
+
+  it('refetches every refetchInterval ms while mounted, and stops on unmount', async () => {
+    let n = 0
+    const fetcher = vi.fn(async () => ++n)
+    function View() {
+      const q = useCachedQuery({ key: ['tick'], fetcher, refetchInterval: 1_000, staleTime: 60_000 })
+      return <p>{`n=${q.data ?? '-'}`}</p>
+    }
+    const view = renderWith(cache, <View />)
+    await settle()
+    expect(screen.getByText('n=1')).toBeTruthy()
+    await elapse(1_000)
+    expect(screen.getByText('n=2')).toBeTruthy()
+    await elapse(1_000)
+    expect(screen.getByText('n=3')).toBeTruthy()
+    expect(fetcher).toHaveBeenCalledTimes(3)
+
+    view.unmount()
+    await settle(5_000)
+    expect(fetcher).toHaveBeenCalledTimes(3)
+  })
+
+  it('refetches a stale query on window focus and on reconnect, unless turned off', async () => {
+    let n = 0
+    const fetcher = vi.fn(async () => ++n)
+    const quiet = vi.fn(async () => 0)
+    function View() {
+      const q = useCachedQuery({ key: ['live'], fetcher })
+      const off = useCachedQuery({
+        key: ['quiet'],
+        fetcher: quiet,
+        refetchOnFocus: false,
+        refetchOnReconnect: false,
+      })
+      return <p>{`n=${q.data ?? '-'} ${off.status}`}</p>
+    }
+    renderWith(cache, <View />)
+    await settle()
+    expect(screen.getByText('n=1 success')).toBeTruthy()
+
+    act(() => {
+      window.dispatchEvent(new Event('focus'))
+    })
+    await settle()
+    expect(screen.getByText('n=2 success')).toBeTruthy()
+
+    act(() => {
+      window.dispatchEvent(new Event('online'))
+    })
+    await settle()
+    expect(screen.getByText('n=3 success')).toBeTruthy()
+    expect(quiet).toHaveBeenCalledTimes(1)
+  })
+
+  it('refetch() fetches even when fresh and resolves with the data', async () => {
+    let n = 0
+    const fetcher = vi.fn(async () => ++n)
+    let query!: { refetch(): Promise<number> }
+    function View() {
+      const q = useCachedQuery({ key: ['count'], fetcher, staleTime: 60_000 })
+      query = q
+      return <p>{`n=${q.data ?? '-'}`}</p>
+    }
+    renderWith(cache, <View />)
+    await settle()
+    expect(screen.getByText('n=1')).toBeTruthy()
+    const first = query.refetch
+    let result: number | undefined
+    await act(async () => {
+      result = await query.refetch()
+    })
+    await settle()
+    expect(result).toBe(2)
+    expect(screen.getByText('n=2')).toBeTruthy()
+    expect(query.refetch).toBe(first)
+  })
+
+  it("never shows the old key's data as the new key's", async () => {
+    const { fetcher, call } = controlledFetcher<string>()
+    const seen: string[] = []
+    function View({ id }: { id: number }) {
+      const q = useCachedQuery({ key: ['user', id], fetcher })
+      seen.push(`${id}:${q.status}:${q.data ?? '-'}`)
+      return <p>{`${id}:${q.data ?? '-'}`}</p>
+    }
+    const view = renderWith(cache, <View id={1} />)
+    await settle()
+    call(0).resolve('ada')
+    await settle()
+    expect(screen.getByText('1:ada')).toBeTruthy()
+
+    seen.length = 0
+    view.rerender(<View id={2} />)
+    expect(screen.getByText('2:-')).toBeTruthy()
+    await settle()
+    expect(call(1).ctx.key).toEqual(['user', 2])
+    call(1).resolve('grace')
+    await settle()
+    expect(screen.getByText('2:grace')).toBeTruthy()
+    expect(seen.filter((line) => line.startsWith('2:'))).not.toContain('2:success:ada')
+    expect(seen.some((line) => line.includes('ada'))).toBe(false)
+
+    // Back to a key with cached data: shown at once.
+    view.rerender(<View id={1} />)
+    expect(screen.getByText('1:ada')).toBeTruthy()
+  })
+
+  it("ignores the old key's late answer after switching keys", async () => {
+    const { fetcher, call } = controlledFetcher<string>()
+    function View({ id }: { id: number }) {
+      const q = useCachedQuery({ key: ['user', id], fetcher })
+      return <p>{`${id}:${q.status}:${q.data ?? '-'}`}</p>
+    }
+    const view = renderWith(cache, <View id={1} />)
+    await settle()
+    view.rerender(<View id={2} />)
+    await settle()
+    call(0).resolve('ada (late)')
+    await settle()
+    expect(screen.getByText('2:pending:-')).toBeTruthy()
+    call(1).resolve('grace')
+    await settle()
+    expect(screen.getByText('2:success:grace')).toBeTruthy()
+  })
+
+  it('unmounting mid-fetch aborts the fetch, and the late answer renders nothing', async () => {
+    const { fetcher, call } = controlledFetcher<string>()
+    const errors = vi.spyOn(console, 'error')
+    function View() {
+      const q = useCachedQuery({ key: ['slow'], fetcher })
+      return <p>{q.data ?? '-'}</p>
+    }
+    const view = renderWith(cache, <View />)
+    await settle()
+    view.unmount()
+    await settle()
+    expect(call(0).ctx.signal.aborted).toBe(true)
+    call(0).resolve('late')
+    await settle()
+    expect(errors).not.toHaveBeenCalled()
+    expect(cache.get(['slow'])?.data).toBeUndefined()
+  })
+
+  it('switches to a new cache when the provider gets one', async () => {
+    const other = testCache()
+    other.set(['who'], 'other cache')
+    cache.set(['who'], 'first cache')
+    const fetcher = vi.fn(async () => 'fetched')
+    function View() {
+      const q = useCachedQuery({ key: ['who'], fetcher, staleTime: 60_000 })
+      return <p>{q.data ?? '-'}</p>
+    }
+    const view = render(
+      <CacheProvider cache={cache}>
+        <View />
+      </CacheProvider>,
+    )
+    expect(screen.getByText('first cache')).toBeTruthy()
+    view.rerender(
+      <CacheProvider cache={other}>
+        <View />
+      </CacheProvider>,
+    )
+    expect(screen.getByText('other cache')).toBeTruthy()
+    other.set(['who'], 'other cache, updated')
+    await settle()
+    expect(screen.getByText('other cache, updated')).toBeTruthy()
+    other.clear()
+  })
+})
