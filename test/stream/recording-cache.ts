@@ -1,5 +1,5 @@
 import { vi } from 'vitest'
-import type { Cache, CacheEvent } from '../../src/core/types'
+import type { Cache, CacheEvent, InvalidateOptions, InvalidationTarget, ModelVersionPolicy, QueryKey, SetOptions } from '../../src/core/types'
 
 /**
  * A Cache whose methods only record their calls, for checking exactly which
@@ -10,9 +10,9 @@ export function recordingCache() {
   const cache = {
     fetch: vi.fn(async () => undefined as never),
     get: vi.fn(() => undefined),
-    set: vi.fn(),
-    invalidate: vi.fn(async () => 0),
-    setModelVersion: vi.fn(),
+    set: vi.fn((_key: QueryKey, _data: unknown, _options?: SetOptions) => {}),
+    invalidate: vi.fn(async (_target?: InvalidationTarget, _options?: InvalidateOptions) => 0),
+    setModelVersion: vi.fn((_model: string, _version: string, _options?: { policy?: ModelVersionPolicy }) => {}),
     subscribe: vi.fn((listener: (event: CacheEvent) => void) => {
       listeners.add(listener)
       return () => {
