@@ -60,7 +60,7 @@ export class CacheCore implements EntryHost {
       for (const observer of entry.observers) observer.notify()
       this.scheduleStaleFlip(entry)
     }
-    if (this.listeners.size > 0 && previous !== entry.snapshot) this.emit({ type: 'updated', entry: entry.snapshot })
+    if (this.listeners.size > 0 && entry.announced) this.emit({ type: 'updated', entry: entry.snapshot })
   }
 
   retag(entry: QueryEntry, tags: readonly string[]): void {
@@ -90,16 +90,30 @@ export class CacheCore implements EntryHost {
   }
 
   /** The entry for (key, segment), created when missing. */
-  ensure(key: QueryKey, hashed: HashedKey, segment: string | undefined, tags?: readonly string[], model?: string): QueryEntry {
+  ensure(
+    key: QueryKey,
+    hashed: HashedKey,
+    segment: string | undefined,
+    tags?: readonly string[],
+    model?: string,
+    announce = true,
+  ): QueryEntry {
     const id = this.idFor(hashed.hash, segment)
     let entry = this.entries.get(id)
     if (!entry) {
       entry = new QueryEntry(this, id, key, hashed, segment, tags ? Object.freeze([...tags]) : [], model)
       this.entries.set(id, entry)
       this.index.add(entry)
-      if (this.listeners.size > 0) this.emit({ type: 'added', entry: entry.snapshot })
+      if (announce) this.announce(entry)
     }
     return entry
+  }
+
+  /** The `added` event: sent once, with the entry's first state worth showing. */
+  private announce(entry: QueryEntry): void {
+    if (entry.announced) return
+    entry.announced = true
+    if (this.listeners.size > 0) this.emit({ type: 'added', entry: entry.snapshot })
   }
 
   ensureForQuery(options: QueryOptions<unknown>, hashed: HashedKey): QueryEntry {
@@ -174,12 +188,15 @@ export class CacheCore implements EntryHost {
         // The fetch in flight started before an invalidation: it cannot
         // satisfy this caller. Wait for it, then ask again (the follow-up
         // fetch is shared by everyone who asks in the meantime).
+        this.counters.misses++
         this.counters.deduped++
         return flight.promise.then(
           () => this.fetchEntry(entry, false),
           () => this.fetchEntry(entry, false),
         )
       }
+      // Not answered from the cache (a miss) but joined the fetch in flight (deduped).
+      this.counters.misses++
       this.counters.deduped++
       flight.hasCaller = true
       return flight.promise
@@ -487,7 +504,8 @@ export class CacheCore implements EntryHost {
     checkTags(where, options.tags)
     if (options.etag !== undefined && typeof options.etag !== 'string') throw new TypeError(`${where}: etag must be a string`)
     if (options.model !== undefined && typeof options.model !== 'string') throw new TypeError(`${where}: model must be a string`)
-    const entry = this.ensure(key, hashed, options.segment, options.tags, options.model)
+    // A new entry is announced with its data, never as a phantom pending entry.
+    const entry = this.ensure(key, hashed, options.segment, options.tags, options.model, false)
     const data =
       typeof dataOrUpdater === 'function'
         ? (dataOrUpdater as (old: unknown) => unknown)(entry.snapshot.data)
@@ -505,6 +523,7 @@ export class CacheCore implements EntryHost {
       modelVersion: this.versionOf(options.model),
       at: this.now(),
     })
+    this.announce(entry)
     if (!entry.hasObservers) this.scheduleGc(entry)
   }
 

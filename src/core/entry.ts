@@ -64,6 +64,8 @@ export class QueryEntry implements Indexable {
   gcTimer: Cancel | null = null
   staleTimer: Cancel | null = null
   removed = false
+  /** Its `added` event went out; only then do changes go out as `updated`. */
+  announced = false
 
   constructor(
     private readonly host: EntryHost,

@@ -150,8 +150,10 @@ class Observer<T> implements QueryObserver<T>, Attached {
     if (!entry || !this.enabled) return
     entry.restamp()
     const counters = this.core.counters
-    if (entry.flight) counters.deduped++
-    else if (entry.snapshot.status === 'success' && !entry.snapshot.isStale) counters.hits++
+    if (entry.flight) {
+      counters.misses++
+      counters.deduped++
+    } else if (entry.snapshot.status === 'success' && !entry.snapshot.isStale) counters.hits++
     else {
       counters.misses++
       this.core.startFetch(entry)
