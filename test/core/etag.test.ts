@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createCache } from '../../src/core/cache'
 import { observe } from '../../src/core/observer'
 import { notModified, versioned } from '../../src/core/result'
-import type { CacheEvent, Entry } from '../../src/core/types'
+import type { CacheEvent, Entry, FetchContext } from '../../src/core/types'
 import { controlledFetcher, flush } from '../helpers/core'
 
 beforeEach(() => {
@@ -44,9 +44,9 @@ describe('ETag (semantic 10)', () => {
   it('gives the fetcher an etag stored by set()', async () => {
     const cache = createCache({ now: () => Date.now() })
     cache.set(['doc'], { title: 'pushed' }, { etag: '"p1"' })
-    const fetcher = vi.fn(async () => notModified)
+    const fetcher = vi.fn(async (_ctx: FetchContext) => notModified)
     await cache.fetch({ key: ['doc'], fetcher })
-    expect(fetcher.mock.calls[0]?.[0].etag).toBe('"p1"')
+    expect(fetcher.mock.calls[0]?.[0]?.etag).toBe('"p1"')
   })
 
   it('drops the etag when the next answer comes without one', async () => {

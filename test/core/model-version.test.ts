@@ -15,7 +15,7 @@ afterEach(() => {
 const FRESH = 60_000
 
 /** Answers `<key>@<modelVersion>` so a test can see which version produced the data. */
-const stampFetcher = vi.fn(async (ctx: FetchContext) => `${String(ctx.key[0])}@${ctx.modelVersion ?? 'none'}`)
+const stampFetcher = async (ctx: FetchContext) => `${String(ctx.key[0])}@${ctx.modelVersion ?? 'none'}`
 
 describe('model versions (semantic 5)', () => {
   it("gives the fetcher the model's current version and stamps the entry with it", async () => {

@@ -87,13 +87,17 @@ describe('set() and get()', () => {
     expect(cache.get(['k'])).toMatchObject({ status: 'success', error: undefined, data: 'repaired' })
   })
 
-  it('emits added for a new entry and updated for an existing one', () => {
+  it('emits added carrying the data for a new entry (no phantom pending entry), then updated', () => {
     const cache = createCache({ now: () => Date.now() })
     const events: CacheEvent[] = []
     cache.subscribe((event) => events.push(event))
     cache.set(['k'], 1)
+    const afterFirst = events.length
     cache.set(['k'], 2)
-    expect(events.map((event) => event.type)).toEqual(['added', 'updated'])
+    expect(events[0]?.type).toBe('added')
+    const entries = events.flatMap((event) => ('entry' in event ? [event.entry] : []))
+    expect(entries.every((entry) => entry.status === 'success')).toBe(true)
+    expect(events.slice(afterFirst).map((event) => event.type)).toEqual(['updated'])
     const last = events.at(-1)
     expect(last && 'entry' in last ? last.entry.data : undefined).toBe(2)
   })
@@ -103,9 +107,12 @@ describe('set() and get()', () => {
     const listener = vi.fn()
     const unsubscribe = cache.subscribe(listener)
     cache.set(['k'], 1)
+    const before = listener.mock.calls.length
+    expect(before).toBeGreaterThan(0)
     unsubscribe()
     cache.set(['k'], 2)
-    expect(listener).toHaveBeenCalledTimes(1)
+    cache.set(['j'], 3)
+    expect(listener).toHaveBeenCalledTimes(before)
   })
 
   it('notifies observers of set data', async () => {
