@@ -8,7 +8,7 @@ export interface RedisStoreOptions {
   url?: string
   /** Key of the Redis stream. Default `cachet:invalidations`. */
   stream?: string
-  /** How many of the newest events the stream keeps (exact `XADD MAXLEN`). Default 10_000. */
+  /** How many of the newest events are kept for replay (exact `XADD MAXLEN`, plus one boundary entry). Default 10_000. */
   retain?: number
 }
 
@@ -36,7 +36,12 @@ interface Clients {
  *
  * Retention is exact (`MAXLEN`, not `MAXLEN ~`): the contract promises the
  * last `retain` events, and at invalidation rates trimming one entry per
- * XADD costs nothing noticeable.
+ * XADD costs nothing noticeable. The stream holds one entry more than that:
+ * the oldest one marks the boundary. Redis does not record the newest id it
+ * trimmed (`max-deleted-entry-id` follows XDEL only), so without the marker a
+ * client that saw exactly the last trimmed event could not be told apart from
+ * one that missed events. With it, an id at or above the first entry misses
+ * nothing, and replays, like the memory store's, hold at most `retain` events.
  */
 export function redisStore(options: RedisStoreOptions = {}): EventStore {
   const url = options.url ?? 'redis://127.0.0.1:6379'
@@ -63,7 +68,7 @@ export function redisStore(options: RedisStoreOptions = {}): EventStore {
 
   async function commandsReady(): Promise<Redis> {
     const { commands } = await connect()
-    await whenReady(commands, where)
+    await whenReady(commands, where, 'fail-fast')
     if (readerStart) await withTimeout(readerStart, readyTimeoutMs, `${where} is unreachable: the stream reader has not started`)
     return commands
   }
@@ -84,7 +89,7 @@ export function redisStore(options: RedisStoreOptions = {}): EventStore {
     let backoff = 0
     while (!closed) {
       try {
-        await whenReady(reader, where)
+        await whenReady(reader, where, 'wait')
         if (after === undefined) {
           after = (await newestId(reader, stream)) ?? '0-0'
           started()
@@ -124,7 +129,13 @@ export function redisStore(options: RedisStoreOptions = {}): EventStore {
     async append(message: InvalidationMessage) {
       if (closed) throw new Error('redisStore: the store is closed')
       const commands = await commandsReady()
-      const id = await commands.xadd(stream, 'MAXLEN', retain, '*', messageField, JSON.stringify(message))
+      let id: string | null
+      try {
+        id = await commands.xadd(stream, 'MAXLEN', retain + 1, '*', messageField, JSON.stringify(message))
+      } catch (error) {
+        // ioredis says "Connection is closed."; say which server and what failed.
+        throw new Error(`${where} failed to XADD: ${(error as Error).message}`, { cause: error })
+      }
       if (id === null) throw new Error(`${where} did not store the message`)
       return id
     },
@@ -188,7 +199,6 @@ type XReadReply = [stream: string, entries: XEntry[]][]
 
 interface StreamInfo {
   lastGeneratedId: string | undefined
-  maxDeletedId: string | undefined
   firstEntryId: string | undefined
 }
 
@@ -202,23 +212,20 @@ function parseStreamInfo(reply: unknown): StreamInfo {
   const asString = (v: unknown) => (typeof v === 'string' ? v : undefined)
   return {
     lastGeneratedId: asString(get('last-generated-id')),
-    maxDeletedId: asString(get('max-deleted-entry-id')),
     firstEntryId: Array.isArray(first) ? asString(first[0]) : undefined,
   }
 }
 
 /**
- * Whether a client that saw `id` missed nothing the stream no longer holds.
- * Redis 7 reports the newest trimmed id (`max-deleted-entry-id`): at or above
- * it, nothing the client needs was trimmed. Without trimming (or before
- * Redis 7) the floor is the first entry; an id below it then comes from
+ * Whether a client that saw `id` missed nothing the stream no longer holds:
+ * `id` lies between the boundary entry (the oldest one) and the newest id.
+ * Below the first entry, events were trimmed in between, or `id` comes from
  * another life of the stream (Redis restarted without persistence).
  */
 function coversId(info: StreamInfo, id: string): boolean {
-  if (info.lastGeneratedId === undefined || compareStreamIds(id, info.lastGeneratedId) > 0) return false
-  const trimmed = info.maxDeletedId !== undefined && info.maxDeletedId !== '0-0'
-  const floor = trimmed ? info.maxDeletedId : info.firstEntryId
-  return floor !== undefined && compareStreamIds(id, floor) >= 0
+  const { firstEntryId, lastGeneratedId } = info
+  if (firstEntryId === undefined || lastGeneratedId === undefined) return false
+  return compareStreamIds(id, firstEntryId) >= 0 && compareStreamIds(id, lastGeneratedId) <= 0
 }
 
 async function newestId(client: Redis, stream: string): Promise<string | undefined> {
@@ -255,7 +262,12 @@ async function openClients(url: string): Promise<Clients> {
   }
   // Failures reach callers through the commands that fail; without an
   // error listener ioredis would print every failed reconnect attempt.
-  const open = (extra: RedisOptions) => new Client(url, { ...options, ...extra }).on('error', () => {})
+  const open = (extra: RedisOptions) => {
+    const client = new Client(url, { ...options, ...extra })
+    client.on('error', () => {})
+    client.on('ready', () => connectedBefore.add(client))
+    return client
+  }
   return {
     commands: open({ commandTimeout: commandTimeoutMs }),
     // XREAD BLOCK legitimately waits `blockMs`; past that, Redis is hung.
@@ -263,9 +275,17 @@ async function openClients(url: string): Promise<Clients> {
   }
 }
 
-function whenReady(client: Redis, where: string): Promise<void> {
+// Clients that have been connected at least once: when one of them is not
+// ready now, Redis has gone away, and a command fails at once rather than
+// waiting (the first connection, at startup, is worth waiting for).
+const connectedBefore = new WeakSet<Redis>()
+
+function whenReady(client: Redis, where: string, mode: 'wait' | 'fail-fast'): Promise<void> {
   if (client.status === 'ready') return Promise.resolve()
   if (client.status === 'end') return Promise.reject(new Error(`${where}: the connection is closed`))
+  if (mode === 'fail-fast' && connectedBefore.has(client)) {
+    return Promise.reject(new Error(`${where} is unreachable (connection lost, ${client.status})`))
+  }
   return new Promise((resolve, reject) => {
     const onReady = () => {
       clearTimeout(timer)
