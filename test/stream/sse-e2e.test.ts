@@ -85,10 +85,7 @@ async function activeEntry() {
 }
 
 function connect(cache: Cache, url: string, w: ReturnType<typeof waker>): InvalidationConnection {
-  const connection = connectInvalidations(cache, {
-    url,
-    eventSourceImpl: EventSource as unknown as typeof globalThis.EventSource,
-  })
+  const connection = connectInvalidations(cache, { url, eventSourceImpl: EventSource })
   cleanups.push(() => connection.close())
   w.watch(connection)
   return connection

@@ -1,5 +1,6 @@
 import { act, render, renderHook } from '@testing-library/react'
 import { StrictMode, type ReactNode } from 'react'
+import { renderToString } from 'react-dom/server'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import type { Cache } from '../../src/core/types'
 import { CacheProvider } from '../../src/react/provider'
@@ -134,6 +135,23 @@ describe('useInvalidationStream', () => {
     ])
     view.unmount()
     await vi.advanceTimersByTimeAsync(0)
+  })
+
+  it("renders on the server as 'connecting' without opening anything", () => {
+    const { cache } = recordingCache()
+    const { impl, instances } = fakeEventSourceImpl()
+    const html = renderToString(
+      inProvider(
+        cache,
+        <>
+          <Stream url="/events" impl={impl} label="a" />
+          <Stream url={null} impl={impl} label="b" />
+        </>,
+      ),
+    )
+    expect(html).toContain('>connecting<')
+    expect(html).toContain('>closed<')
+    expect(instances).toHaveLength(0)
   })
 
   it('throws a clear Error outside a CacheProvider', () => {
