@@ -107,6 +107,14 @@ describe('gc (semantic 9)', () => {
     expect(cache.get(['k'])).toBeUndefined()
   })
 
+  it('keeps an entry whose gcTime is beyond what one setTimeout can wait (about 24.8 days)', async () => {
+    const thirtyDays = 30 * 24 * 60 * 60 * 1000
+    const cache = createCache({ now: () => Date.now(), gcTime: thirtyDays })
+    cache.set(['k'], 'v')
+    await vi.advanceTimersByTimeAsync(60 * 60 * 1000)
+    expect(cache.get(['k'])?.data).toBe('v')
+  })
+
   it('emits a removed event', async () => {
     const cache = createCache({ now: () => Date.now(), gcTime: 10 })
     const events: CacheEvent[] = []

@@ -131,6 +131,33 @@ describe('no stale overwrite (semantic 4)', () => {
     detach()
   })
 
+  it('an older fetch that a caller still awaits never overwrites a newer fetch that landed first', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: FRESH })
+    const { fetcher, calls, call } = controlledFetcher<string>()
+    const observer = observe(cache, { key: ['k'], fetcher })
+    const detach = observer.subscribe(() => {}) // fetch #0 starts
+    await flush()
+    const awaited = cache.fetch({ key: ['k'], fetcher }) // keeps #0 from being aborted
+    void cache.invalidate({ key: ['k'] }, { mode: 'remove' })
+    await flush()
+    if (calls.length === 2) {
+      call(1).resolve('newer')
+      await flush()
+      expect(observer.getSnapshot()?.data).toBe('newer')
+      call(0).resolve('older')
+    } else {
+      call(0).resolve('older')
+      await flush()
+      call(1).resolve('newer')
+    }
+    await awaited.catch(() => {})
+    await flush()
+    expect(calls).toHaveLength(2)
+    expect(observer.getSnapshot()).toMatchObject({ data: 'newer', isStale: false, isFetching: false })
+    expect(cache.get(['k'])?.data).toBe('newer')
+    detach()
+  })
+
   it('an invalidation during an observed fetch is followed by exactly one more fetch', async () => {
     const cache = createCache({ now: () => Date.now(), staleTime: FRESH })
     const { fetcher, calls, call } = controlledFetcher<string>()

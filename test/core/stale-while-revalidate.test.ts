@@ -38,6 +38,18 @@ describe('stale-while-revalidate (semantic 2)', () => {
     expect(fetcher).toHaveBeenCalledTimes(1)
   })
 
+  it('keeps observed data fresh for a staleTime beyond what one setTimeout can wait', async () => {
+    const thirtyDays = 30 * 24 * 60 * 60 * 1000
+    const cache = createCache({ now: () => Date.now(), staleTime: thirtyDays })
+    const fetcher = vi.fn(async () => 'v')
+    const observer = observe(cache, { key: ['k'], fetcher })
+    const detach = observer.subscribe(() => {})
+    await vi.advanceTimersByTimeAsync(60 * 60 * 1000)
+    expect(observer.getSnapshot()?.isStale).toBe(false)
+    expect(fetcher).toHaveBeenCalledTimes(1)
+    detach()
+  })
+
   it('uses the query staleTime over the cache staleTime', async () => {
     const cache = createCache({ now: () => Date.now(), staleTime: 0 })
     const fetcher = vi.fn(async () => 'v')
