@@ -1,0 +1,387 @@
+import { act, screen } from '@testing-library/react'
+import { useState } from 'react'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import type { Cache } from '../../src/core/types'
+import { useCachedQuery } from '../../src/react/use-cached-query'
+import { useMutation, type UseMutationOptions, type UseMutationResult } from '../../src/react/use-mutation'
+import { controlledFetcher, track } from '../helpers/core'
+import { deferred, type Deferred } from '../helpers/deferred'
+import { renderWith, settle, testCache } from './helpers'
+
+let cache: Cache
+beforeEach(() => {
+  vi.useFakeTimers()
+  cache = testCache()
+})
+afterEach(() => {
+  cache.clear()
+  vi.useRealTimers()
+})
+
+/** Mounts a component that owns one useMutation and hands the result out. */
+function mountMutation<TData, TVars>(options: UseMutationOptions<TData, TVars>, segment?: string) {
+  const seen: string[] = []
+  const handle = { current: undefined as unknown as UseMutationResult<TData, TVars> }
+  function View() {
+    const m = useMutation(options)
+    handle.current = m
+    seen.push(m.status)
+    return <p>{`mutation:${m.status}`}</p>
+  }
+  const view = renderWith(cache, <View />, { segment })
+  return { handle, seen, view }
+}
+
+/** A mutationFn whose every call waits for the test to answer it. */
+function controlledMutation<TData, TVars>() {
+  const calls: (Deferred<TData> & { vars: TVars })[] = []
+  const fn = vi.fn((vars: TVars) => {
+    const call = { ...deferred<TData>(), vars }
+    calls.push(call)
+    return call.promise
+  })
+  return { fn, calls }
+}
+
+describe('useMutation', () => {
+  it('moves idle → pending → success, exposing data, and calls onSuccess', async () => {
+    const { fn, calls } = controlledMutation<string, number>()
+    const onSuccess = vi.fn()
+    const { handle, seen } = mountMutation({ mutationFn: fn, onSuccess })
+    expect(screen.getByText('mutation:idle')).toBeTruthy()
+    act(() => handle.current.mutate(7))
+    expect(screen.getByText('mutation:pending')).toBeTruthy()
+    expect(fn).toHaveBeenCalledWith(7)
+    await act(async () => calls[0]!.resolve('saved 7'))
+    expect(screen.getByText('mutation:success')).toBeTruthy()
+    expect(handle.current.data).toBe('saved 7')
+    expect(handle.current.error).toBeUndefined()
+    expect(onSuccess).toHaveBeenCalledWith('saved 7', 7)
+    expect(seen.filter((s, i) => s !== seen[i - 1])).toEqual(['idle', 'pending', 'success'])
+  })
+
+  it('moves to error, calls onError, and mutate() swallows the rejection', async () => {
+    const { fn, calls } = controlledMutation<string, number>()
+    const onError = vi.fn()
+    const unhandled = vi.fn()
+    process.on('unhandledRejection', unhandled)
+    try {
+      const { handle } = mountMutation({ mutationFn: fn, onError })
+      act(() => handle.current.mutate(1))
+      await act(async () => calls[0]!.reject(new Error('nope')))
+      await settle()
+      expect(screen.getByText('mutation:error')).toBeTruthy()
+      expect(handle.current.error?.message).toBe('nope')
+      expect(onError).toHaveBeenCalledWith(expect.objectContaining({ message: 'nope' }), 1)
+      expect(unhandled).not.toHaveBeenCalled()
+    } finally {
+      process.off('unhandledRejection', unhandled)
+    }
+  })
+
+  it('mutateAsync rejects with an Error, wrapping a non-Error', async () => {
+    const { handle } = mountMutation({ mutationFn: (_: void) => Promise.reject('plain string') })
+    let caught: unknown
+    await act(async () => {
+      caught = await handle.current.mutateAsync().catch((e: unknown) => e)
+    })
+    expect(caught).toBeInstanceOf(Error)
+    expect((caught as Error).message).toBe('plain string')
+    expect(handle.current.status).toBe('error')
+  })
+
+  it('reset() goes back to idle, and a call still in flight no longer updates the state', async () => {
+    const { fn, calls } = controlledMutation<string, number>()
+    const { handle } = mountMutation({ mutationFn: fn })
+    act(() => handle.current.mutate(1))
+    act(() => handle.current.reset())
+    expect(screen.getByText('mutation:idle')).toBeTruthy()
+    await act(async () => calls[0]!.resolve('late'))
+    expect(screen.getByText('mutation:idle')).toBeTruthy()
+    expect(handle.current.data).toBeUndefined()
+  })
+
+  it('the state follows the latest call when an earlier one lands late', async () => {
+    const { fn, calls } = controlledMutation<string, number>()
+    const { handle } = mountMutation({ mutationFn: fn })
+    act(() => handle.current.mutate(1))
+    act(() => handle.current.mutate(2))
+    await act(async () => calls[1]!.resolve('second'))
+    await act(async () => calls[0]!.reject(new Error('first failed late')))
+    expect(screen.getByText('mutation:success')).toBeTruthy()
+    expect(handle.current.data).toBe('second')
+  })
+
+  it('keeps mutate, mutateAsync and reset stable across renders', () => {
+    const seen = new Set<unknown>()
+    let rerender!: () => void
+    function Owner() {
+      const [n, setN] = useState(0)
+      rerender = () => setN(n + 1)
+      const m = useMutation({ mutationFn: async (x: number) => x + n })
+      seen.add(m.mutate).add(m.mutateAsync).add(m.reset)
+      return null
+    }
+    renderWith(cache, <Owner />)
+    act(() => rerender())
+    act(() => rerender())
+    expect(seen.size).toBe(3)
+  })
+
+  it('a call uses the options of the latest render', async () => {
+    const first = vi.fn(async (_: void) => 'first')
+    const second = vi.fn(async (_: void) => 'second')
+    let handle!: UseMutationResult<string, void>
+    function Owner({ fn }: { fn: (v: void) => Promise<string> }) {
+      handle = useMutation({ mutationFn: fn })
+      return null
+    }
+    const view = renderWith(cache, <Owner fn={first} />)
+    view.rerender(<Owner fn={second} />)
+    await act(async () => {
+      await handle.mutateAsync()
+    })
+    expect(first).not.toHaveBeenCalled()
+    expect(second).toHaveBeenCalledTimes(1)
+  })
+
+  it('invalidates its targets on success: an array', async () => {
+    const { fetcher, call } = controlledFetcher<string>()
+    function Product() {
+      const q = useCachedQuery({ key: ['product', 42], fetcher, tags: ['product:42'] })
+      return <p>{`product:${q.data ?? '-'}`}</p>
+    }
+    renderWith(cache, <Product />)
+    await settle()
+    call(0).resolve('chair $10')
+    await settle()
+
+    const { handle } = mountMutation({
+      mutationFn: async (price: number) => price,
+      invalidates: [{ tags: ['product:42'] }],
+    })
+    await act(async () => {
+      await handle.current.mutateAsync(12)
+    })
+    // Marked stale when mutateAsync resolved; the refetch goes on in the background.
+    expect(cache.get(['product', 42])?.isStale).toBe(true)
+    await settle()
+    call(1).resolve('chair $12')
+    await settle()
+    expect(screen.getByText('product:chair $12')).toBeTruthy()
+  })
+
+  it('invalidates its targets on success: a function of the result and vars', async () => {
+    cache = testCache({ staleTime: 60_000 })
+    cache.set(['order', 1], 'open')
+    cache.set(['order', 2], 'open')
+    const targets = vi.fn((data: { id: number }, vars: string) => {
+      void vars
+      return [{ key: ['order', data.id], exact: true }]
+    })
+    const { handle } = mountMutation({ mutationFn: async (_: string) => ({ id: 2 }), invalidates: targets })
+    let result: { id: number } | undefined
+    await act(async () => {
+      result = await handle.current.mutateAsync('close')
+    })
+    expect(result).toEqual({ id: 2 })
+    expect(targets).toHaveBeenCalledWith({ id: 2 }, 'close')
+    expect(cache.get(['order', 2])?.isStale).toBe(true)
+    expect(cache.get(['order', 1])?.isStale).toBe(false)
+  })
+
+  it('mutateAsync resolves once the invalidations are marked, before their refetches settle', async () => {
+    const { fetcher, call } = controlledFetcher<string>()
+    function Product() {
+      const q = useCachedQuery({ key: ['product', 1], fetcher, staleTime: 60_000 })
+      return <p>{`product:${q.data ?? '-'}`}</p>
+    }
+    renderWith(cache, <Product />)
+    await settle()
+    call(0).resolve('v1')
+    await settle()
+    expect(cache.get(['product', 1])?.isStale).toBe(false)
+
+    const { handle } = mountMutation({
+      mutationFn: async (_: void) => 'ok',
+      invalidates: [{ key: ['product'] }],
+    })
+    const done = track(handle.current.mutateAsync())
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(0)
+    })
+    expect(done.settled).toBe(true)
+    expect(done.value).toBe('ok')
+    expect(cache.get(['product', 1])?.isStale).toBe(true)
+    // The refetch it triggered is still in flight.
+    expect(cache.get(['product', 1])?.isFetching).toBe(true)
+    call(1).resolve('v2')
+    await settle()
+    expect(screen.getByText('product:v2')).toBeTruthy()
+  })
+
+  it('does not invalidate when the mutation fails', async () => {
+    cache.set(['product', 1], 'v1')
+    const invalidate = vi.spyOn(cache, 'invalidate')
+    const { handle } = mountMutation({
+      mutationFn: async (_: void) => {
+        throw new Error('rejected')
+      },
+      invalidates: [{ key: ['product'] }],
+    })
+    await act(async () => {
+      await handle.current.mutateAsync().catch(() => {})
+    })
+    expect(invalidate).not.toHaveBeenCalled()
+  })
+})
+
+describe('useMutation: optimistic updates', () => {
+  interface Post {
+    likes: number
+    title: string
+  }
+  const like = {
+    key: ['post', 1],
+    update: (old: unknown, by: number) => ({ ...(old as Post), likes: (old as Post).likes + by }),
+  }
+
+  it('applies the update before the request, and keeps it on success', async () => {
+    cache.set<Post>(['post', 1], { likes: 1, title: 'a' })
+    let seenAtCall: unknown
+    const { fn, calls } = controlledMutation<string, number>()
+    const { handle } = mountMutation({
+      mutationFn: (by: number) => {
+        seenAtCall = cache.get(['post', 1])?.data
+        return fn(by)
+      },
+      optimistic: like,
+    })
+    act(() => handle.current.mutate(1))
+    expect(seenAtCall).toEqual({ likes: 2, title: 'a' })
+    await act(async () => calls[0]!.resolve('ok'))
+    expect(cache.get(['post', 1])?.data).toEqual({ likes: 2, title: 'a' })
+  })
+
+  it('rolls back to the exact previous value on error', async () => {
+    const original = { likes: 1, title: 'a' }
+    cache.set<Post>(['post', 1], original)
+    const { fn, calls } = controlledMutation<string, number>()
+    const { handle } = mountMutation({ mutationFn: fn, optimistic: like })
+    act(() => handle.current.mutate(1))
+    expect(cache.get(['post', 1])?.data).toEqual({ likes: 2, title: 'a' })
+    await act(async () => calls[0]!.reject(new Error('offline')))
+    expect(cache.get(['post', 1])?.data).toBe(original)
+  })
+
+  it('a rendered query shows the optimistic value, then the rollback', async () => {
+    cache.set<Post>(['post', 1], { likes: 1, title: 'a' })
+    function Likes() {
+      const q = useCachedQuery<Post>({ key: ['post', 1], fetcher: async () => ({ likes: 99, title: 'x' }), staleTime: 60_000 })
+      return <p>{`likes:${q.data?.likes}`}</p>
+    }
+    renderWith(cache, <Likes />)
+    const { fn, calls } = controlledMutation<string, number>()
+    const { handle } = mountMutation({ mutationFn: fn, optimistic: like })
+    act(() => handle.current.mutate(1))
+    await settle()
+    expect(screen.getByText('likes:2')).toBeTruthy()
+    await act(async () => calls[0]!.reject(new Error('offline')))
+    await settle()
+    expect(screen.getByText('likes:1')).toBeTruthy()
+  })
+
+  it("undoes only its own change when another optimistic update landed in between", async () => {
+    cache.set<Post>(['post', 1], { likes: 1, title: 'a' })
+    const { fn, calls } = controlledMutation<string, number>()
+    const { handle } = mountMutation({ mutationFn: fn, optimistic: like })
+    act(() => handle.current.mutate(1)) // A: +1
+    act(() => handle.current.mutate(10)) // B: +10
+    expect(cache.get<Post>(['post', 1])?.data?.likes).toBe(12)
+    await act(async () => calls[0]!.reject(new Error('A failed')))
+    expect(cache.get<Post>(['post', 1])?.data?.likes).toBe(11) // B's +10 stays
+    await act(async () => calls[1]!.reject(new Error('B failed')))
+    expect(cache.get<Post>(['post', 1])?.data).toEqual({ likes: 1, title: 'a' })
+  })
+
+  it('keeps a succeeded layer when an earlier one rolls back', async () => {
+    cache.set<Post>(['post', 1], { likes: 1, title: 'a' })
+    const { fn, calls } = controlledMutation<string, number>()
+    const { handle } = mountMutation({ mutationFn: fn, optimistic: like })
+    act(() => handle.current.mutate(1))
+    act(() => handle.current.mutate(10))
+    await act(async () => calls[1]!.resolve('B ok'))
+    await act(async () => calls[0]!.reject(new Error('A failed')))
+    expect(cache.get<Post>(['post', 1])?.data?.likes).toBe(11)
+  })
+
+  it('undoes only its own change when a plain set landed in between', async () => {
+    cache.set<Post>(['post', 1], { likes: 1, title: 'a' })
+    const { fn, calls } = controlledMutation<string, number>()
+    const { handle } = mountMutation({ mutationFn: fn, optimistic: like })
+    act(() => handle.current.mutate(1))
+    cache.set<Post>(['post', 1], (old) => ({ ...old!, title: 'b' }))
+    await act(async () => calls[0]!.reject(new Error('failed')))
+    expect(cache.get(['post', 1])?.data).toEqual({ likes: 1, title: 'b' })
+  })
+
+  it('leaves server data alone when a refetch replaced the optimistic value', async () => {
+    cache.set<Post>(['post', 1], { likes: 1, title: 'a' })
+    const { fn, calls } = controlledMutation<string, number>()
+    const { handle } = mountMutation({ mutationFn: fn, optimistic: like })
+    act(() => handle.current.mutate(1))
+    const fromServer = { likes: 5, title: 'a' }
+    cache.set<Post>(['post', 1], fromServer)
+    await act(async () => calls[0]!.reject(new Error('failed')))
+    expect(cache.get(['post', 1])?.data).toBe(fromServer)
+  })
+
+  it('rolls back a list insert exactly while another insert is pending', async () => {
+    cache.set<string[]>(['todos'], ['a'])
+    const { fn, calls } = controlledMutation<string, string>()
+    const { handle } = mountMutation({
+      mutationFn: fn,
+      optimistic: { key: ['todos'], update: (old: unknown, todo: string) => [...(old as string[]), todo] },
+    })
+    act(() => handle.current.mutate('b'))
+    act(() => handle.current.mutate('c'))
+    expect(cache.get(['todos'])?.data).toEqual(['a', 'b', 'c'])
+    await act(async () => calls[0]!.reject(new Error('b failed')))
+    expect(cache.get(['todos'])?.data).toEqual(['a', 'c'])
+    await act(async () => calls[1]!.resolve('c ok'))
+    expect(cache.get(['todos'])?.data).toEqual(['a', 'c'])
+  })
+
+  it("uses the provider's segment unless the optimistic option names one", async () => {
+    cache.set<Post>(['post', 1], { likes: 1, title: 'a' }, { segment: 'arm-b' })
+    cache.set<Post>(['post', 1], { likes: 1, title: 'a' })
+    const { handle } = mountMutation({ mutationFn: async (_: number) => 'ok', optimistic: like }, 'arm-b')
+    await act(async () => {
+      await handle.current.mutateAsync(1)
+    })
+    expect(cache.get<Post>(['post', 1], 'arm-b')?.data?.likes).toBe(2)
+    expect(cache.get<Post>(['post', 1])?.data?.likes).toBe(1)
+
+    const other = mountMutation(
+      { mutationFn: async (_: number) => 'ok', optimistic: { ...like, segment: 'tenant-9' } },
+      'arm-b',
+    )
+    cache.set<Post>(['post', 1], { likes: 7, title: 'a' }, { segment: 'tenant-9' })
+    await act(async () => {
+      await other.handle.current.mutateAsync(1)
+    })
+    expect(cache.get<Post>(['post', 1], 'tenant-9')?.data?.likes).toBe(8)
+    expect(cache.get<Post>(['post', 1], 'arm-b')?.data?.likes).toBe(2)
+  })
+
+  it('rolls back after the component unmounted mid-request', async () => {
+    const original = { likes: 1, title: 'a' }
+    cache.set<Post>(['post', 1], original)
+    const { fn, calls } = controlledMutation<string, number>()
+    const { handle, view } = mountMutation({ mutationFn: fn, optimistic: like })
+    act(() => handle.current.mutate(1))
+    view.unmount()
+    await act(async () => calls[0]!.reject(new Error('failed')))
+    expect(cache.get(['post', 1])?.data).toBe(original)
+  })
+})
