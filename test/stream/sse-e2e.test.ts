@@ -4,8 +4,9 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
 import { createCache } from '../../src/core/cache'
 import { observe } from '../../src/core/observer'
 import type { Cache } from '../../src/core/types'
-import { connectInvalidations, watchState, type InvalidationConnection } from '../../src/stream/connect'
+import { connectInvalidations, type InvalidationConnection } from '../../src/stream/connect'
 import { startSseServer, type SseFrame, type SseServer } from '../helpers/sse-server'
+import { waker, type Waker } from './waker'
 
 // Real HTTP, real EventSource (the `eventsource` package), real timers: every
 // wait below is event-driven and bounded, and everything started is stopped.
@@ -32,42 +33,12 @@ afterAll(async () => {
   for (const server of [...servers]) await kill(server)
 })
 
-/** Wakes `until` checks on every cache event and connection state change. */
-function waker(cache: Cache) {
-  const checks = new Set<() => void>()
-  const wake = () => {
-    for (const check of [...checks]) check()
-  }
-  cleanups.push(cache.subscribe(wake))
-  return {
-    wake,
-    watch(connection: InvalidationConnection) {
-      cleanups.push(watchState(connection, wake))
-    },
-    until(condition: () => boolean, what: string): Promise<void> {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (!condition()) return
-          clearTimeout(timer)
-          checks.delete(check)
-          resolve()
-        }
-        const timer = setTimeout(() => {
-          checks.delete(check)
-          reject(new Error(`timed out after ${BOUND_MS} ms waiting for ${what}`))
-        }, BOUND_MS)
-        checks.add(check)
-        check()
-      })
-    },
-  }
-}
-
 /** A cache with one active (observed) entry whose fetcher counts its runs. */
 async function activeEntry() {
   const onError = vi.fn<(error: Error) => void>()
   const cache = createCache({ staleTime: 60_000, onError })
-  const w = waker(cache)
+  const w = waker(cache, BOUND_MS)
+  cleanups.push(() => w.stop())
   let fetches = 0
   const observer = observe(cache, {
     key: ['recs', 7],
@@ -84,7 +55,7 @@ async function activeEntry() {
   return { cache, onError, w, data, fetches: () => fetches }
 }
 
-function connect(cache: Cache, url: string, w: ReturnType<typeof waker>): InvalidationConnection {
+function connect(cache: Cache, url: string, w: Waker): InvalidationConnection {
   const connection = connectInvalidations(cache, { url, eventSourceImpl: EventSource })
   cleanups.push(() => connection.close())
   w.watch(connection)
