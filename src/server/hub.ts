@@ -97,27 +97,35 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (closing) return void res.writeHead(503).end()
     if (req.method !== 'GET') return void res.writeHead(405, { Allow: 'GET' }).end()
+    // Listened for from the start: a client may leave while `authorize` or
+    // the store is awaited, and its connection must not outlive it.
+    let gone = false
+    let connection: Connection | undefined
+    res.once('close', () => {
+      gone = true
+      if (connection) forget(connection)
+    })
     let grant: unknown
     try {
       grant = await authorize(req)
     } catch {
-      if (!res.destroyed) res.writeHead(500).end()
+      if (!gone) res.writeHead(500).end()
       return
     }
-    if (res.destroyed || closing) return void res.end()
+    if (gone) return
+    if (closing) return void res.writeHead(503).end()
     if (grant === null) return void res.writeHead(401).end()
     if (!isGrant(grant)) return void res.writeHead(500).end()
 
     res.writeHead(200, sseHeaders)
     res.flushHeaders()
     res.socket?.setNoDelay(true)
-    const connection: Connection = { res, canSee: segmentFilter(grant), live: false, pending: [], cursor: undefined, bufferLimit: 0 }
+    connection = { res, canSee: segmentFilter(grant), live: false, pending: [], cursor: undefined, bufferLimit: 0 }
     // Registered before the store is read, so that an event stored meanwhile
     // is parked in `pending` rather than lost:
     //   subscribe ── read replay / head ── sync ── pending (ids > cursor) ── live
     connections.add(connection)
     startHeartbeat()
-    res.on('close', () => forget(connection))
 
     try {
       const replay = await replayMissed(connection, lastEventId(req))

@@ -262,3 +262,72 @@ describe('invalidation hub: replay and live events never overlap or leave a gap'
     ])
   })
 })
+
+describe('invalidation hub: clients that leave early leave nothing behind', () => {
+  // A deferred promise, resolved by the test.
+  function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+    let resolve!: (value: T) => void
+    const promise = new Promise<T>((r) => (resolve = r))
+    return { promise, resolve }
+  }
+
+  // Starts a hub whose authorize and store head read wait for the test, and
+  // reports when the server sees the client's response close.
+  async function gatedHub(gate: 'authorize' | 'store') {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    const granted = deferred<{ segments: string[] }>()
+    const head = deferred<string | undefined>()
+    const entered = deferred<void>()
+    const inner = memoryStore()
+    const store: EventStore = {
+      ...inner,
+      lastId: async () => {
+        entered.resolve()
+        return gate === 'store' ? head.promise : inner.lastId()
+      },
+    }
+    const running = await hubWith({
+      store,
+      heartbeatMs: 1_000,
+      authorize: async () => {
+        if (gate === 'authorize') {
+          entered.resolve()
+          return granted.promise
+        }
+        return { segments: [] }
+      },
+    })
+    const closedOnServer = deferred<void>()
+    running.server.prependListener('request', (_req, res) => res.once('close', () => closedOnServer.resolve()))
+    return { ...running, granted, head, entered: entered.promise, closedOnServer: closedOnServer.promise }
+  }
+
+  it('a client that disconnects while authorize runs gets no stream and starts no timer', async () => {
+    const { url, granted, entered, closedOnServer } = await gatedHub('authorize')
+    const { get } = await import('node:http')
+    const request = get(url)
+    request.on('error', () => {})
+    await entered
+    request.destroy()
+    await closedOnServer
+    granted.resolve({ segments: [] })
+    await Promise.resolve()
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('a client that disconnects during its replay is forgotten, and the replay does not resume', async () => {
+    const { url, head, entered, closedOnServer, hub } = await gatedHub('store')
+    const { get } = await import('node:http')
+    const request = get(url)
+    request.on('error', () => {})
+    await entered
+    expect(vi.getTimerCount()).toBe(1) // the connection holds the heartbeat
+    request.destroy()
+    await closedOnServer
+    expect(vi.getTimerCount()).toBe(0)
+    head.resolve(undefined)
+    await expect(hub.publish(tag('after'))).resolves.toMatch(/^\d+-\d+$/)
+    expect(vi.getTimerCount()).toBe(0)
+  })
+})
