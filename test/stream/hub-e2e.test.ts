@@ -1,0 +1,96 @@
+// @vitest-environment node
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { EventSource } from 'eventsource'
+import { afterAll, describe, expect, it, vi } from 'vitest'
+import { createCache } from '../../src/core/cache'
+import { observe } from '../../src/core/observer'
+import { createInvalidationHub, memoryStore, type InvalidationHub } from '../../src/server'
+import { connectInvalidations, type InvalidationConnection } from '../../src/stream/connect'
+import { waker } from './waker'
+
+// The client against the real hub (cachet/server) over real HTTP: the hub's
+// ids, replay and `sync` drive the reconnect rule. The hub sends no `retry:`,
+// so the `eventsource` package waits its default 3 s before reconnecting;
+// each wait is bounded well above that.
+const BOUND_MS = 8_000
+
+let hub: InvalidationHub | undefined
+let server: Server | undefined
+let connection: InvalidationConnection | undefined
+const sockets = new Set<Socket>()
+const stops: Array<() => void> = []
+
+afterAll(async () => {
+  connection?.close()
+  for (const stop of stops) stop()
+  await hub?.close()
+  for (const socket of sockets) socket.destroy()
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
+})
+
+/** Cuts every open stream, as a proxy or a network drop would; the hub keeps running. */
+function dropStreams(): void {
+  for (const socket of sockets) socket.destroy()
+}
+
+describe('connectInvalidations against the invalidation hub', () => {
+  it("applies the hub's events; after a drop, 'complete' replay refetches nothing and 'unavailable' refetches", async () => {
+    hub = createInvalidationHub({ store: memoryStore({ retain: 2 }) })
+    server = createServer(hub.handler)
+    server.on('connection', (socket) => {
+      sockets.add(socket)
+      socket.on('close', () => sockets.delete(socket))
+    })
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`
+
+    const onError = vi.fn<(error: Error) => void>()
+    const cache = createCache({ staleTime: 60_000, onError })
+    const w = waker(cache, BOUND_MS)
+    stops.push(() => w.stop())
+    let fetches = 0
+    const observer = observe(cache, {
+      key: ['recs', 7],
+      tags: ['product:42'],
+      fetcher: async () => {
+        fetches += 1
+        return `answer ${fetches}`
+      },
+    })
+    stops.push(observer.subscribe(() => {}))
+    const data = () => cache.get<string>(['recs', 7])?.data
+    await w.until(() => data() === 'answer 1', 'the first fetch')
+    const invalidate = vi.spyOn(cache, 'invalidate')
+
+    connection = connectInvalidations(cache, { url, eventSourceImpl: EventSource })
+    w.watch(connection)
+    await w.until(() => connection!.state === 'open', 'the stream to open')
+
+    // Live: a published invalidation refetches the active entry.
+    await hub.publish({ type: 'invalidate', tags: ['product:42'] })
+    await w.until(() => data() === 'answer 2', 'the refetch after a published invalidation')
+    expect(invalidate).toHaveBeenCalledExactlyOnceWith({ tags: ['product:42'] }, undefined)
+    invalidate.mockClear()
+
+    // Drop; what is published meanwhile is replayed on reconnect, then `sync: complete`.
+    dropStreams()
+    await w.until(() => connection!.state === 'connecting', 'the client to notice the drop')
+    await hub.publish({ type: 'set', key: ['missed'], data: 'replayed' })
+    await w.until(() => cache.get(['missed']) !== undefined, 'the replayed event')
+    // Live events follow the sync: once this one lands, the sync was handled.
+    await hub.publish({ type: 'set', key: ['marker'], data: 1 })
+    await w.until(() => cache.get(['marker']) !== undefined, 'a live event after the sync')
+    expect(connection.state).toBe('open')
+    expect(invalidate).not.toHaveBeenCalled()
+    expect(fetches).toBe(2)
+
+    // Drop again and publish past the store's retention: the hub cannot replay.
+    dropStreams()
+    await w.until(() => connection!.state === 'connecting', 'the client to notice the second drop')
+    for (const n of [1, 2, 3]) await hub.publish({ type: 'set', key: ['filler', n], data: n })
+    await w.until(() => data() === 'answer 3', "the refetch after 'unavailable'")
+    expect(invalidate).toHaveBeenCalledExactlyOnceWith({})
+    expect(onError).not.toHaveBeenCalled()
+  }, 30_000)
+})
