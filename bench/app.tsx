@@ -12,6 +12,9 @@ import type { Payload } from './backend'
 export class Probe {
   readonly renders: number[] = []
   readonly shown: (string | undefined)[] = []
+  /** Renders that showed a value `isKnownInvalid` flags (scenario 8). */
+  invalidRenders = 0
+  isKnownInvalid: ((index: number, value: string | undefined) => boolean) | undefined
   /** Groups of commits reported in the same task: how many times React committed new data. */
   commits = 0
   private batchOpen = false
@@ -21,6 +24,10 @@ export class Probe {
 
   onRender(index: number): void {
     this.renders[index] = (this.renders[index] ?? 0) + 1
+  }
+
+  onValue(index: number, value: string | undefined): void {
+    if (this.isKnownInvalid?.(index, value)) this.invalidRenders++
   }
 
   onCommit(index: number, value: string | undefined): void {
@@ -88,6 +95,7 @@ export interface ItemSpec {
 function Item({ spec, harness, fetch, probe }: { spec: ItemSpec; harness: Harness; fetch: Fetch<Payload>; probe: Probe }) {
   probe.onRender(spec.index)
   const value = harness.useData(spec.query, fetch)?.v
+  probe.onValue(spec.index, value)
   useLayoutEffect(() => probe.onCommit(spec.index, value), [probe, spec.index, value])
   return <span data-i={spec.index}>{value ?? '…'}</span>
 }

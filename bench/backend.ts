@@ -15,6 +15,8 @@ export class Backend {
   inFlight = 0
   private readonly versions = new Map<string, number>()
   private readonly callsById = new Map<string, number>()
+  /** The last value the backend answered for each entry: what a correct cache shows. */
+  readonly lastServed = new Map<string, string>()
 
   constructor(
     /** ms before a response lands; 0 still resolves in a later macrotask, like a network reply. */
@@ -33,7 +35,9 @@ export class Backend {
       setTimeout(() => {
         this.inFlight--
         // The value is read when the response is produced, as a server would.
-        resolve({ v: this.valueOf(query) })
+        const v = this.valueOf(query)
+        this.lastServed.set(id, v)
+        resolve({ v })
       }, this.latency)
     })
   }

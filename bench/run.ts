@@ -8,6 +8,7 @@
  *   --runs n               runs per scenario instead of each scenario's default
  *   --dev                  React's development build (default: production)
  *   --no-write             print only
+ *   --verbose              print each failure in full
  */
 import { writeFileSync } from 'node:fs'
 import { cpus, platform, totalmem } from 'node:os'
@@ -86,6 +87,7 @@ async function main() {
           values.set(name, bucket)
         } catch (error) {
           errors.set(name, message(error))
+          if (flag('verbose')) console.error(`${scenario.id} / ${name}:`, error)
         }
       }
     }

@@ -1,3 +1,4 @@
+import { backendCalls } from './backend-calls'
 import { broadInvalidate } from './broad-invalidate'
 import { dedupMount } from './dedup-mount'
 import { manyKeys } from './many-keys'
@@ -6,7 +7,7 @@ import { targetedInvalidate } from './targeted-invalidate'
 import type { Scenario } from './types'
 import { updateFanout } from './update-fanout'
 
-/** In the order of the issue; the bundle scenario is built separately (bench/bundle.ts). */
+/** In the order of the issue; the bundle (7) is built separately, in bench/bundle.ts. */
 export const scenarios: readonly Scenario[] = [
   dedupMount,
   manyKeys,
@@ -14,4 +15,5 @@ export const scenarios: readonly Scenario[] = [
   broadInvalidate,
   updateFanout,
   memory,
+  backendCalls,
 ]
