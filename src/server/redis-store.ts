@@ -54,6 +54,7 @@ export function redisStore(options: RedisStoreOptions = {}): EventStore {
   const listeners = new Set<(event: StoredEvent) => void>()
   let clients: Promise<Clients> | undefined
   let closed = false
+  const closing = new AbortController()
   let backoffTimer: ReturnType<typeof setTimeout> | undefined
   // Settles once the reader knows where it starts. Replays and head reads
   // wait for it, so every event after the head a client is given is one the
@@ -68,7 +69,7 @@ export function redisStore(options: RedisStoreOptions = {}): EventStore {
 
   async function commandsReady(): Promise<Redis> {
     const { commands } = await connect()
-    await whenReady(commands, where, 'fail-fast')
+    await whenReady(commands, where, 'fail-fast', closing.signal)
     if (readerStart) await withTimeout(readerStart, readyTimeoutMs, `${where} is unreachable: the stream reader has not started`)
     return commands
   }
@@ -89,7 +90,7 @@ export function redisStore(options: RedisStoreOptions = {}): EventStore {
     let backoff = 0
     while (!closed) {
       try {
-        await whenReady(reader, where, 'wait')
+        await whenReady(reader, where, 'wait', closing.signal)
         if (after === undefined) {
           after = (await newestId(reader, stream)) ?? '0-0'
           started()
@@ -181,6 +182,7 @@ export function redisStore(options: RedisStoreOptions = {}): EventStore {
     async close() {
       if (closed) return
       closed = true
+      closing.abort()
       listeners.clear()
       if (backoffTimer !== undefined) clearTimeout(backoffTimer)
       if (!clients) return
@@ -260,6 +262,10 @@ async function openClients(url: string): Promise<Clients> {
     // Keep reconnecting for as long as the store is open.
     retryStrategy: (times) => Math.min(50 * 2 ** times, maxBackoffMs),
   }
+  // ioredis (untyped option) waits this long for a socket to close after a
+  // disconnect, with a timer that outlives a socket already gone in an
+  // outage; 2 s by default would hold a closing process open that long.
+  Object.assign(options, { disconnectTimeout: 250 })
   // Failures reach callers through the commands that fail; without an
   // error listener ioredis would print every failed reconnect attempt.
   const open = (extra: RedisOptions) => {
@@ -280,28 +286,41 @@ async function openClients(url: string): Promise<Clients> {
 // waiting (the first connection, at startup, is worth waiting for).
 const connectedBefore = new WeakSet<Redis>()
 
-function whenReady(client: Redis, where: string, mode: 'wait' | 'fail-fast'): Promise<void> {
+function whenReady(client: Redis, where: string, mode: 'wait' | 'fail-fast', closing: AbortSignal): Promise<void> {
   if (client.status === 'ready') return Promise.resolve()
   if (client.status === 'end') return Promise.reject(new Error(`${where}: the connection is closed`))
   if (mode === 'fail-fast' && connectedBefore.has(client)) {
     return Promise.reject(new Error(`${where} is unreachable (connection lost, ${client.status})`))
   }
   return new Promise((resolve, reject) => {
-    const onReady = () => {
+    const settle = (error?: Error) => {
       clearTimeout(timer)
-      resolve()
-    }
-    const timer = setTimeout(() => {
       client.off('ready', onReady)
-      reject(new Error(`${where} is unreachable (connection ${client.status} for ${readyTimeoutMs} ms)`))
-    }, readyTimeoutMs)
+      client.off('end', onEnd)
+      closing.removeEventListener('abort', onEnd)
+      if (error) reject(error)
+      else resolve()
+    }
+    const onReady = () => settle()
+    // Closing the store stops the wait at once, rather than holding the
+    // process open until the timer fires (a client closed while it was
+    // reconnecting does not always emit 'end').
+    const onEnd = () => settle(new Error(`${where}: the connection is closed`))
+    const timer = setTimeout(
+      () => settle(new Error(`${where} is unreachable (no connection within ${readyTimeoutMs} ms, ioredis status: ${client.status})`)),
+      readyTimeoutMs,
+    )
     client.once('ready', onReady)
+    client.once('end', onEnd)
+    closing.addEventListener('abort', onEnd)
   })
 }
 
 function withTimeout(promise: Promise<void>, ms: number, message: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(message)), ms)
+    // Only a bound: it must not keep the process alive by itself.
+    timer.unref?.()
     promise.then(() => {
       clearTimeout(timer)
       resolve()
