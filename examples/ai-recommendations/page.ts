@@ -30,7 +30,7 @@ body { margin: 0; }
 header { padding: 14px 20px; background: #1d2330; color: #fff; display: flex; gap: 16px; align-items: baseline; flex-wrap: wrap; }
 header h1 { font-size: 18px; margin: 0; }
 header p { margin: 0; color: #c4c9d4; }
-main { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr) minmax(300px, 0.9fr); gap: 14px; padding: 14px 20px; }
+main { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr) minmax(380px, 1.15fr); gap: 14px; padding: 14px 20px; }
 section, aside { background: #fff; border: 1px solid #dde1e8; border-radius: 8px; padding: 12px 14px; }
 h2 { font-size: 15px; margin: 0 0 8px; display: flex; justify-content: space-between; align-items: center; }
 h3 { font-size: 13px; margin: 12px 0 6px; color: #4a5263; text-transform: uppercase; letter-spacing: .04em; }
@@ -47,7 +47,9 @@ th { color: #4a5263; font-weight: 600; }
 button, select, input { font: inherit; font-size: 12px; }
 button { cursor: pointer; border: 1px solid #c4c9d4; background: #fff; border-radius: 5px; padding: 2px 8px; }
 button:hover { background: #f0f2f6; }
-input[type=number] { width: 80px; }
+input[type=number] { width: 84px; box-sizing: border-box; }
+.nowrap { white-space: nowrap; }
+.tags { font-size: 11px; color: #4a5263; }
 .out { color: #b3261e; }
 .fresh { color: #1b7f3b; }
 .stale { color: #a15c00; }

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { createInvalidationHub, memoryStore, redisStore, type InvalidationMessage } from '../../src/server/index'
 import { handleApi, type ApiContext } from './api'
-import { buildPage } from './build'
+import { buildPage, type PageBundle } from './build'
 import { Catalog } from './catalog'
 import { HttpError, sendError } from './http-json'
 import { renderPage } from './page'
@@ -20,7 +20,7 @@ export interface DemoServerOptions {
   /** Simulated model latency of one recommendations call. Default 350 ms. */
   latencyMs?: number
   /** The bundled page; built with esbuild when not given. */
-  script?: string
+  bundle?: PageBundle
 }
 
 export interface DemoServer {
@@ -36,7 +36,7 @@ const initialModelVersion = 'r1'
 
 export async function startDemoServer(options: DemoServerOptions = {}): Promise<DemoServer> {
   const host = options.host ?? '127.0.0.1'
-  const script = options.script ?? (await buildPage())
+  const bundle = options.bundle ?? (await buildPage())
   const storeKind = options.redisUrl ? 'redis' : 'memory'
   const stats = new StatsCounter()
   const hub = createInvalidationHub({
@@ -74,7 +74,8 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
     if (url.pathname === '/' || url.pathname === '/index.html') {
       return sendText(res, 'text/html', renderPage({ modelVersion: ctx.model.version, store: storeKind }))
     }
-    if (url.pathname === '/app.js') return sendText(res, 'text/javascript', script)
+    if (url.pathname === '/app.js') return sendText(res, 'text/javascript', bundle.js)
+    if (url.pathname === '/app.js.map') return sendText(res, 'application/json', bundle.map)
     throw new HttpError(404, `no page ${url.pathname}`)
   }
 

@@ -1,0 +1,39 @@
+import { useEffect, useState } from 'react'
+
+/**
+ * Whether this tab holds the named Web Lock: exactly one tab of the browser
+ * does at a time, and when it closes the next waiting tab takes over.
+ *
+ * The demo opens the server-sent event stream only in the tab that holds the
+ * lock; broadcastInvalidations carries what it receives to the others. With a
+ * stream in every tab, each tab would get every server event twice (once from
+ * its own stream, once relayed from each other tab) and refetch twice.
+ * Without Web Locks every tab connects.
+ */
+export function useTabLock(name: string): boolean {
+  const [held, setHeld] = useState(false)
+  useEffect(() => {
+    const locks = (navigator as Navigator & { locks?: LockManager }).locks
+    if (!locks) {
+      setHeld(true)
+      return
+    }
+    const abandon = new AbortController()
+    let release: (() => void) | undefined
+    locks
+      .request(name, { signal: abandon.signal }, () => {
+        setHeld(true)
+        // Held until this component unmounts (or the tab closes).
+        return new Promise<void>((resolve) => (release = resolve))
+      })
+      .catch(() => {
+        // Aborted while still waiting: this tab unmounted before its turn.
+      })
+    return () => {
+      abandon.abort()
+      release?.()
+      setHeld(false)
+    }
+  }, [name])
+  return held
+}
