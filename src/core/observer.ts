@@ -45,6 +45,14 @@ export function observe<T>(cache: Cache, options: ObserverOptions<T>): QueryObse
 
 const noop = () => {}
 
+/** Renders pass a new key array each time: skip hashing when it is element-wise identical. */
+function sameKeyFast(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
 class Observer<T> implements QueryObserver<T>, Attached {
   private options: ObserverOptions<T>
   private hashed: HashedKey
@@ -84,7 +92,7 @@ class Observer<T> implements QueryObserver<T>, Attached {
     if (options === previous) return
     this.options = options
     let moved = false
-    if (options.key !== previous.key || options.segment !== previous.segment) {
+    if (options.segment !== previous.segment || !sameKeyFast(options.key, previous.key)) {
       checkQueryOptions(options as QueryOptions<unknown>, 'useCachedQuery')
       const hashed = hashKey(options.key)
       const id = this.core.idFor(hashed.hash, options.segment)

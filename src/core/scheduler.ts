@@ -4,7 +4,16 @@
 
 export type Cancel = () => void
 
+/** The longest wait one setTimeout can hold (about 24.8 days); longer ones fire at once. */
+const MAX_TIMEOUT = 2_147_483_647
+
 export function after(ms: number, run: () => void): Cancel {
+  if (ms > MAX_TIMEOUT) {
+    let cancel = after(MAX_TIMEOUT, () => {
+      cancel = after(ms - MAX_TIMEOUT, run)
+    })
+    return () => cancel()
+  }
   const id = setTimeout(run, ms)
   ;(id as { unref?: () => void }).unref?.()
   return () => clearTimeout(id)
