@@ -4,11 +4,14 @@
 // (the restarted store then answers 'unavailable' instead of a wrong replay).
 
 const streamIdPattern = /^(\d{1,20})-(\d{1,20})$/
+// Both parts are unsigned 64-bit integers in Redis.
+const maxPart = '18446744073709551615'
 
 /** True for a well-formed `<ms>-<seq>` id (what a browser may send back as Last-Event-ID). */
 export function isStreamId(id: string): boolean {
   const match = streamIdPattern.exec(id)
-  return match !== null && !hasLeadingZero(match[1]!) && !hasLeadingZero(match[2]!)
+  if (match === null) return false
+  return [match[1]!, match[2]!].every((part) => !hasLeadingZero(part) && compareDigits(part, maxPart) <= 0)
 }
 
 // Compared as digit strings: length first, then text. Exact for any length,

@@ -93,3 +93,18 @@ describe('memoryStore', () => {
     expect(() => memoryStore({ retain: 0 })).toThrow(/retain must be a positive integer/)
   })
 })
+
+describe('stream ids', () => {
+  it('accepts only canonical <ms>-<seq> ids whose parts fit in 64 bits, and orders them numerically', async () => {
+    const { compareStreamIds, isStreamId } = await import('../../src/server/stream-id')
+    expect(isStreamId('1700000000000-0')).toBe(true)
+    expect(isStreamId('18446744073709551615-18446744073709551615')).toBe(true)
+    for (const bad of ['18446744073709551616-0', '01-0', '1-01', '1', '1-', '-1', '1-0 ', 'a-b']) {
+      expect(isStreamId(bad), bad).toBe(false)
+    }
+    expect(compareStreamIds('9-0', '10-0')).toBeLessThan(0)
+    expect(compareStreamIds('10-2', '10-10')).toBeLessThan(0)
+    expect(compareStreamIds('10-10', '10-10')).toBe(0)
+    expect(compareStreamIds('11-0', '10-99')).toBeGreaterThan(0)
+  })
+})
