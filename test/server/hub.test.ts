@@ -331,3 +331,50 @@ describe('invalidation hub: clients that leave early leave nothing behind', () =
     expect(vi.getTimerCount()).toBe(0)
   })
 })
+
+describe('invalidation hub: slow clients', () => {
+  it('drops a client that stops reading once over 1 MiB is buffered for it; clients that read get every event', async () => {
+    const { hub, server, url, connect } = await hubWith()
+    const closedOnServer: Promise<void>[] = []
+    server.prependListener('request', (_req, res) => closedOnServer.push(new Promise((resolve) => res.once('close', () => resolve()))))
+
+    const { connect: connectSocket } = await import('node:net')
+    const { port } = new URL(url)
+    const stalled = connectSocket(Number(port), '127.0.0.1')
+    stalled.on('error', () => {})
+    let head = ''
+    await new Promise<void>((resolve) => {
+      stalled.on('data', (chunk) => {
+        head += chunk.toString()
+        if (head.includes('"type":"sync"')) {
+          stalled.pause() // reads nothing more: the kernel buffers fill, then the hub's
+          resolve()
+        }
+      })
+      stalled.write('GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')
+    })
+    const reader = await connect()
+    await reader.waitFor((s) => s.messages().length === 1, 'the sync')
+
+    const big = 'x'.repeat(512 * 1024)
+    const count = 48 // 24 MiB: more than loopback socket buffers hold
+    for (let n = 0; n < count; n++) {
+      await hub.publish({ type: 'set', key: ['big', n], data: big })
+      // Let sockets drain between publishes, as real traffic would: a client that
+      // reads keeps up, the stalled one does not.
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+
+    // The stalled client's response, closed by the hub (bounded, so a regression fails clearly).
+    await vi.waitUntil(async () => (await Promise.race([closedOnServer[0]!.then(() => true), Promise.resolve(false)])), {
+      timeout: 5_000,
+      interval: 10,
+    })
+    // Checked on the tail only: parsing megabytes on every chunk would be quadratic.
+    const last = `"key":["big",${count - 1}]`
+    await reader.waitFor((s) => s.raw.slice(-big.length - 200).includes(last), 'the last event on the reading client', 10_000)
+    expect(reader.messages()).toHaveLength(1 + count)
+    expect(reader.isEnded).toBe(false)
+    stalled.destroy()
+  })
+})
