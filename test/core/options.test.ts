@@ -90,3 +90,78 @@ describe('defaults', () => {
     expect(cache.get(['k'])?.isStale).toBe(true)
   })
 })
+
+describe('bad arguments to set, invalidate and setModelVersion change nothing', () => {
+  function seeded() {
+    const cache = createCache({ now: () => Date.now(), staleTime: 60_000 })
+    cache.set(['k'], 'v', { tags: ['t'] })
+    return cache
+  }
+
+  it.each([
+    ['tags', { tags: 'product:1' }],
+    ['tags', { tags: ['ok', 7] }],
+    ['segment', { segment: 42 }],
+    ['etag', { etag: 1 }],
+    ['model', { model: {} }],
+  ])('set() throws a TypeError naming %s for %o and adds no entry', (name, options) => {
+    const cache = seeded()
+    expect(() => cache.set(['new'], 'x', options as never)).toThrow(TypeError)
+    expect(() => cache.set(['new'], 'x', options as never)).toThrow(name)
+    expect(cache.get(['new'])).toBeUndefined()
+    expect(cache.stats().entries).toBe(1)
+  })
+
+  it('set() with an updater that throws adds no entry and leaves an existing one as it was', () => {
+    const cache = seeded()
+    const before = cache.get(['k'])
+    const boom = () => {
+      throw new Error('updater failed')
+    }
+    expect(() => cache.set(['new'], boom)).toThrow('updater failed')
+    expect(cache.get(['new'])).toBeUndefined()
+    expect(cache.stats().entries).toBe(1)
+    expect(() => cache.set(['k'], boom)).toThrow('updater failed')
+    expect(cache.get(['k'])).toEqual(before)
+  })
+
+  it.each([
+    ['tags', { tags: 'product:1' }],
+    ['segment', { segment: 1 }],
+    ['predicate', { predicate: true }],
+  ])('invalidate() throws a TypeError naming %s for %o and marks nothing', async (name, target) => {
+    const cache = seeded()
+    await expect(async () => cache.invalidate(target as never)).rejects.toThrow(name)
+    expect(cache.get(['k'])?.isStale).toBe(false)
+  })
+
+  it('invalidate() throws for an unknown mode and marks nothing', async () => {
+    const cache = seeded()
+    await expect(async () => cache.invalidate({}, { mode: 'soon' as never })).rejects.toThrow(TypeError)
+    expect(cache.get(['k'])?.isStale).toBe(false)
+  })
+
+  it('invalidate() with a predicate that throws lets the error out and marks nothing', async () => {
+    const cache = seeded()
+    cache.set(['j'], 'w')
+    const predicate = () => {
+      throw new Error('predicate failed')
+    }
+    await expect(async () => cache.invalidate({ predicate })).rejects.toThrow('predicate failed')
+    expect(cache.get(['k'])?.isStale).toBe(false)
+    expect(cache.get(['j'])?.isStale).toBe(false)
+  })
+
+  it('setModelVersion() throws a TypeError for a version that is not a string, or an unknown policy', () => {
+    const cache = createCache({ now: () => Date.now(), models: { m: 'v1' } })
+    cache.set(['k'], 'v', { model: 'm' })
+    expect(() => cache.setModelVersion('m', 2 as never)).toThrow(TypeError)
+    expect(() => cache.setModelVersion('m', 'v2', { policy: 'eventually' as never })).toThrow(TypeError)
+    cache.set(['j'], 'w', { model: 'm' })
+    expect(cache.get(['j'])?.modelVersion).toBe('v1')
+  })
+
+  it('a models option that is not a map of strings throws naming the model', () => {
+    expect(() => createCache({ models: { recommender: 3 } as never })).toThrow('recommender')
+  })
+})
