@@ -86,6 +86,20 @@ describe('dedup (semantic 1)', () => {
     detachSecond()
   })
 
+  it('observer.refetch() joins a fetch in flight', async () => {
+    const cache = createCache({ now: () => Date.now() })
+    const { fetcher, call } = controlledFetcher<string>()
+    const observer = observe(cache, { key: ['k'], fetcher })
+    const detach = observer.subscribe(() => {})
+    await flush()
+    const refetched = observer.refetch()
+    await flush()
+    expect(fetcher).toHaveBeenCalledTimes(1)
+    call(0).resolve('v')
+    await expect(refetched).resolves.toBe('v')
+    detach()
+  })
+
   it('does not dedup sequential fetches of stale data: the next use fetches again', async () => {
     const cache = createCache({ now: () => Date.now() }) // staleTime 0: stale at once
     const { fetcher, call } = controlledFetcher<number>()

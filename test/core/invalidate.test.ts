@@ -171,6 +171,20 @@ describe('invalidate() (semantic 3)', () => {
     detach()
   })
 
+  it('does not refetch an entry whose only observer is disabled (enabled: false)', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: FRESH })
+    const fetcher = vi.fn(async () => 'new')
+    cache.set(['k'], 'old')
+    const observer = observe(cache, { key: ['k'], fetcher, enabled: false })
+    const detach = observer.subscribe(() => {})
+    await flush()
+    await expect(cache.invalidate({ key: ['k'] })).resolves.toBe(1)
+    await flush()
+    expect(fetcher).not.toHaveBeenCalled()
+    expect(observer.getSnapshot()).toMatchObject({ data: 'old', isStale: true })
+    detach()
+  })
+
   it('resolves (does not reject) when a triggered refetch fails', async () => {
     const cache = createCache({ now: () => Date.now(), staleTime: FRESH, retry: 0 })
     cache.set(['k'], 'old')
