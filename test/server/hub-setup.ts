@@ -35,10 +35,3 @@ export async function startHub(options: InvalidationHubOptions = {}): Promise<Hu
     },
   }
 }
-
-/** The `sync` frames and data frames of a stream, as `[id, type]` pairs, for order checks. */
-export function sequence(stream: SseStream): string[] {
-  return stream.messages().map(({ id, message }) =>
-    message.type === 'sync' ? `sync:${String(message.replay)}` : `${id}:${JSON.stringify(message.tags ?? message.segment)}`,
-  )
-}
