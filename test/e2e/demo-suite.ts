@@ -27,7 +27,9 @@ const screenshotPath = new URL('../../docs/demo.png', import.meta.url)
  * BroadcastChannel world), and counts the recommendation requests each tab sends.
  */
 export function demoSuite(name: string, setup: SuiteSetup): void {
-  describe(`demo in chromium (${name} hub)`, () => {
+  // A browser test does several model round trips (350 ms each) and page
+  // loads; on a busy two-core CI machine that can pass vitest's 20 s default.
+  describe(`demo in chromium (${name} hub)`, { timeout: 45_000 }, () => {
     let server: DemoServer
     let context: BrowserContext
     let tab: DemoPage

@@ -23,7 +23,10 @@ export function ProductControls() {
             <th>Stock</th>
           </tr>
         </thead>
-        <tbody>{data?.products.map((product) => <ProductRow key={product.id} product={product} />)}</tbody>
+        <tbody>
+          {/* Keyed by price too: a price changed elsewhere (another tab) resets the row's input. */}
+          {data?.products.map((product) => <ProductRow key={`${product.id}:${product.priceCents}`} product={product} />)}
+        </tbody>
       </table>
     </section>
   )

@@ -1,3 +1,4 @@
+import { useMemo } from 'react'
 import { useCache, useCachedQuery } from '../../../src/index'
 import type { Arm, Recommendations } from '../types'
 import { recommendationsKey, recommendationsQuery } from './queries'
@@ -13,5 +14,7 @@ import { recommendationsKey, recommendationsQuery } from './queries'
 export function useRecommendations(arm: Arm, user: string) {
   const cache = useCache()
   const shown = cache.get<Recommendations>(recommendationsKey(user), arm)?.data
-  return useCachedQuery(recommendationsQuery(user, shown))
+  // Same options object while the user and the shown data stay the same.
+  const query = useMemo(() => recommendationsQuery(user, shown), [user, shown])
+  return useCachedQuery(query)
 }

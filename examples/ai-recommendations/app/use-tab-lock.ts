@@ -9,6 +9,10 @@ import { useEffect, useState } from 'react'
  * stream in every tab, each tab would get every server event twice (once from
  * its own stream, once relayed from each other tab) and refetch twice.
  * Without Web Locks every tab connects.
+ *
+ * When the tab holding the lock closes, the next one connects afresh: an event
+ * published in that moment is missed. The demo accepts that; an app could
+ * invalidate its active entries on taking over.
  */
 export function useTabLock(name: string): boolean {
   const [held, setHeld] = useState(false)
