@@ -178,6 +178,27 @@ describe('useCachedQuery', () => {
     expect(fetcher).toHaveBeenCalledTimes(3)
   })
 
+  it('follows a refetchInterval that changes between renders', async () => {
+    let n = 0
+    const fetcher = vi.fn(async () => ++n)
+    function View({ every }: { every?: number }) {
+      const q = useCachedQuery({ key: ['tick'], fetcher, refetchInterval: every, staleTime: 60_000 })
+      return <p>{`n=${q.data ?? '-'}`}</p>
+    }
+    const view = renderWith(cache, <View />)
+    await settle()
+    await elapse(5_000)
+    expect(fetcher).toHaveBeenCalledTimes(1)
+
+    view.rerender(<View every={500} />)
+    await elapse(500)
+    expect(screen.getByText('n=2')).toBeTruthy()
+
+    view.rerender(<View />)
+    await elapse(5_000)
+    expect(fetcher).toHaveBeenCalledTimes(2)
+  })
+
   it('refetches a stale query on window focus and on reconnect, unless turned off', async () => {
     let n = 0
     const fetcher = vi.fn(async () => ++n)

@@ -374,6 +374,27 @@ describe('useMutation: optimistic updates', () => {
     expect(cache.get<Post>(['post', 1], 'arm-b')?.data?.likes).toBe(2)
   })
 
+  it('a fetch that started before the optimistic update and lands late does not overwrite it', async () => {
+    cache.set<Post>(['post', 1], { likes: 1, title: 'a' })
+    const { fetcher, call } = controlledFetcher<Post>()
+    function Likes() {
+      const q = useCachedQuery<Post>({ key: ['post', 1], fetcher })
+      return <p>{`likes:${q.data?.likes}`}</p>
+    }
+    renderWith(cache, <Likes />)
+    await settle() // stale at once (staleTime 0): a refetch is in flight
+    expect(fetcher).toHaveBeenCalledTimes(1)
+    const { fn, calls } = controlledMutation<string, number>()
+    const { handle } = mountMutation({ mutationFn: fn, optimistic: like })
+    act(() => handle.current.mutate(1))
+    call(0).resolve({ likes: 1, title: 'a (old read)' })
+    await settle()
+    expect(screen.getByText('likes:2')).toBeTruthy()
+    await act(async () => calls[0]!.reject(new Error('failed')))
+    await settle()
+    expect(screen.getByText('likes:1')).toBeTruthy()
+  })
+
   it('rolls back after the component unmounted mid-request', async () => {
     const original = { likes: 1, title: 'a' }
     cache.set<Post>(['post', 1], original)
