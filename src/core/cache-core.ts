@@ -504,12 +504,14 @@ export class CacheCore implements EntryHost {
     checkTags(where, options.tags)
     if (options.etag !== undefined && typeof options.etag !== 'string') throw new TypeError(`${where}: etag must be a string`)
     if (options.model !== undefined && typeof options.model !== 'string') throw new TypeError(`${where}: model must be a string`)
-    // A new entry is announced with its data, never as a phantom pending entry.
-    const entry = this.ensure(key, hashed, options.segment, options.tags, options.model, false)
+    // The updater runs before anything changes: if it throws, nothing was added.
+    const existing = this.entries.get(this.idFor(hashed.hash, options.segment))
     const data =
       typeof dataOrUpdater === 'function'
-        ? (dataOrUpdater as (old: unknown) => unknown)(entry.snapshot.data)
+        ? (dataOrUpdater as (old: unknown) => unknown)(existing?.snapshot.data)
         : dataOrUpdater
+    // A new entry is announced with its data, never as a phantom pending entry.
+    const entry = existing ?? this.ensure(key, hashed, options.segment, options.tags, options.model, false)
     if (options.tags) entry.applyTags(options.tags)
     if (options.model !== undefined && options.model !== entry.indexedModel) this.remodel(entry, options.model)
     // A fetch in flight started before this write: it must not overwrite it.
