@@ -35,7 +35,7 @@ export function renderChart(results: Results, libraries: readonly string[]): str
   const ratios = groups.flatMap((g) => g.bars.map((b) => b.ratio)).filter((r) => r > 0)
   const lo = Math.min(0.5, ...ratios.map((r) => 2 ** Math.floor(Math.log2(r))))
   const hi = Math.max(2, ...ratios.map((r) => 2 ** Math.ceil(Math.log2(r))))
-  const left = 250
+  const left = 300
   const plot = 480
   const barH = 14
   const gap = 4
@@ -49,11 +49,16 @@ export function renderChart(results: Results, libraries: readonly string[]): str
     parts.push(`<text x="10" y="${y + 11}" font-weight="bold">${escape(group.title)}</text>`)
     y += 16
     for (const bar of group.bars) {
-      const width = Math.max(1, x(bar.ratio) - left)
+      // Bars grow from the 1× line: right when worse than the reference, left when better.
+      const one = x(1)
+      const end = x(bar.ratio)
+      const from = Math.min(one, end)
+      const width = Math.max(1, Math.abs(end - one))
+      const label = end >= one ? `x="${(end + 4).toFixed(1)}"` : `x="${(end - 4).toFixed(1)}" text-anchor="end"`
       parts.push(
         `<text x="${left - 8}" y="${y + 11}" text-anchor="end">${escape(bar.library)}</text>`,
-        `<rect x="${left}" y="${y}" width="${width.toFixed(1)}" height="${barH}" fill="${COLORS[bar.library] ?? '#6b7280'}"/>`,
-        `<text x="${(left + width + 4).toFixed(1)}" y="${y + 11}">${bar.ratio.toFixed(2)}×</text>`,
+        `<rect x="${from.toFixed(1)}" y="${y}" width="${width.toFixed(1)}" height="${barH}" fill="${COLORS[bar.library] ?? '#6b7280'}"/>`,
+        `<text ${label} y="${y + 11}">${bar.ratio.toFixed(2)}×</text>`,
       )
       y += barH + gap
     }

@@ -9,7 +9,7 @@ const UPDATES = 100
 export const updateFanout: Scenario = {
   id: 'update-fanout',
   title: '1,000 components on one key, 100 updates',
-  runs: 5,
+  runs: 3,
   metrics: [
     { id: 'msPerUpdate', label: 'ms per update', unit: 'ms', headline: true },
     { id: 'renders', label: 'renders per component per update', unit: 'renders', ideal: 1 },
