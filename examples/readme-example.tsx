@@ -1,42 +1,32 @@
-// The README's example. In an app, import from 'cachet'; here the source
-// entry, so a test renders exactly this file (test/react/readme-example.test.tsx).
-import { CacheProvider, createCache, fetchJson, useCachedQuery, useInvalidate } from '../src/index'
+// The README's example, as written there except for the import: an app
+// imports from 'cachet'; this file imports the source entry, so
+// test/react/readme-example.test.tsx renders exactly this code.
+import { createCache, CacheProvider, useCachedQuery, useInvalidate, fetchJson } from '../src/index'
 
-interface Product {
-  name: string
-  price: number
-}
+const cache = createCache({ staleTime: 30_000, models: { recommender: 'r3' } })
 
-// One cache for the app: data stays fresh for 30 s, then revalidates on use.
-const cache = createCache({ staleTime: 30_000 })
-
-function ProductCard({ id }: { id: number }) {
-  const { data, error, isFetching } = useCachedQuery({
-    key: ['product', id],
-    fetcher: fetchJson<Product>(`/api/products/${id}`),
-    tags: [`product:${id}`],
+function Recommendations({ user }: { user: string }) {
+  const { data, status } = useCachedQuery<{ products: { id: number; name: string }[] }>({
+    key: ['recs', user],
+    tags: ['product:42', 'product:7'],     // what this answer depends on
+    model: 'recommender',                  // stamped with the version that produced it
+    fetcher: fetchJson(`/api/recommendations?user=${user}`), // ETag + 304 handled
   })
-  if (error) return <p>Could not load product {id}: {error.message}</p>
-  if (!data) return <p>Loading…</p>
-  return (
-    <p>
-      {data.name}: ${data.price}
-      {isFetching ? ' (refreshing)' : ''}
-    </p>
-  )
+  if (status === 'pending') return <p>Thinking…</p>
+  return <ul>{data?.products.map((p) => <li key={p.id}>{p.name}</li>)}</ul>
 }
 
-function RefreshButton({ id }: { id: number }) {
+function OutOfStock() {
   const invalidate = useInvalidate()
-  // Marks every entry tagged with the product stale; mounted ones refetch now.
-  return <button onClick={() => invalidate({ tags: [`product:${id}`] })}>Refresh price</button>
+  // Drops exactly the entries that list product 42, in every segment, and refetches the mounted ones.
+  return <button onClick={() => invalidate({ tags: ['product:42'] }, { mode: 'remove' })}>Product 42 sold out</button>
 }
 
 export function App() {
   return (
-    <CacheProvider cache={cache}>
-      <ProductCard id={42} />
-      <RefreshButton id={42} />
+    <CacheProvider cache={cache} segment="exp-42:b">
+      <Recommendations user="ada" />
+      <OutOfStock />
     </CacheProvider>
   )
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { act, fireEvent, render, screen } from '@testing-library/react'
 import { afterEach, beforeEach, expect, it, vi } from 'vitest'
 import { App } from '../../examples/readme-example'
@@ -25,24 +27,37 @@ afterEach(() => {
 const json = (body: unknown) =>
   new Response(JSON.stringify(body), { headers: { 'content-type': 'application/json' } })
 
-it('the README example renders, loads the product, and refreshes it through useInvalidate', async () => {
+it("examples/readme-example.tsx is the README's example, word for word but the import", () => {
+  const readme = readFileSync(join(process.cwd(), 'README.md'), 'utf8')
+  const block = /## Example\s+```tsx\n([\s\S]*?)```/.exec(readme)?.[1]
+  const example = readFileSync(join(process.cwd(), 'examples/readme-example.tsx'), 'utf8')
+  expect(block).toBeDefined()
+  const body = (code: string) => code.slice(code.indexOf('import {')).replace(/from '[^']+'/, "from 'cachet'")
+  expect(body(example)).toBe(body(block!))
+})
+
+it('the README example renders, loads recommendations, and drops product 42 through useInvalidate', async () => {
   render(<App />)
-  expect(screen.getByText('Loading…')).toBeTruthy()
+  expect(screen.getByText('Thinking…')).toBeTruthy()
   await settle()
   expect(fetch).toHaveBeenCalledTimes(1)
-  expect(vi.mocked(fetch).mock.calls[0]![0]).toBe('/api/products/42')
+  expect(vi.mocked(fetch).mock.calls[0]![0]).toBe('/api/recommendations?user=ada')
 
-  responses[0]!.resolve(json({ name: 'Chair', price: 10 }))
+  responses[0]!.resolve(json({ products: [{ id: 42, name: 'Chair' }, { id: 7, name: 'Lamp' }] }))
   await settle()
-  expect(screen.getByText('Chair: $10')).toBeTruthy()
+  expect(screen.getByText('Chair')).toBeTruthy()
+  expect(screen.getByText('Lamp')).toBeTruthy()
 
+  // mode 'remove': the sold-out product is gone before the refetch answers.
   act(() => {
-    fireEvent.click(screen.getByText('Refresh price'))
+    fireEvent.click(screen.getByText('Product 42 sold out'))
   })
   await settle()
   expect(fetch).toHaveBeenCalledTimes(2)
-  expect(screen.getByText('Chair: $10 (refreshing)')).toBeTruthy()
-  responses[1]!.resolve(json({ name: 'Chair', price: 12 }))
+  expect(screen.queryByText('Chair')).toBeNull()
+  expect(screen.getByText('Thinking…')).toBeTruthy()
+  responses[1]!.resolve(json({ products: [{ id: 7, name: 'Lamp' }] }))
   await settle()
-  expect(screen.getByText('Chair: $12')).toBeTruthy()
+  expect(screen.getByText('Lamp')).toBeTruthy()
+  expect(screen.queryByText('Chair')).toBeNull()
 })
