@@ -1,7 +1,8 @@
 import { listenFocus, listenOnline } from './environment'
 import { QueryEntry, type Attached, type EntryHost, type Flight } from './entry'
 import { runFetch } from './fetch-run'
-import { InvalidationIndex } from './invalidation-index'
+import { GcQueue } from './gc-queue'
+import { InvalidationIndex, sizeOf } from './invalidation-index'
 import { hashKey, isPrefix, type HashedKey } from './key'
 import { checkQueryOptions, checkSegment, checkTags, resolveCacheOptions, type ResolvedCacheOptions } from './options'
 import { after, ConcurrencyGate, NotifyBatch } from './scheduler'
@@ -38,6 +39,9 @@ export class CacheCore implements EntryHost {
   private readonly listeners = new Set<(event: CacheEvent) => void>()
   private readonly active = new Set<QueryEntry>()
   private detachEnvironment: (() => void) | null = null
+  private readonly gc = new GcQueue<QueryEntry>((entry) => {
+    if (!entry.hasObservers && !entry.flight) this.remove(entry)
+  })
 
   constructor(options?: CacheOptions) {
     this.options = resolveCacheOptions(options)
@@ -101,7 +105,7 @@ export class CacheCore implements EntryHost {
     const id = this.idFor(hashed.hash, segment)
     let entry = this.entries.get(id)
     if (!entry) {
-      entry = new QueryEntry(this, id, key, hashed, segment, tags ? Object.freeze([...tags]) : [], model)
+      entry = new QueryEntry(this, id, key, segment, tags ? Object.freeze([...tags]) : [], model)
       this.entries.set(id, entry)
       this.index.add(entry)
       if (announce) this.announce(entry)
@@ -127,9 +131,9 @@ export class CacheCore implements EntryHost {
     entry.removed = true
     this.entries.delete(entry.id)
     this.index.delete(entry)
-    entry.gcTimer?.()
+    this.gc.cancel(entry)
     entry.staleTimer?.()
-    entry.gcTimer = entry.staleTimer = null
+    entry.staleTimer = null
     const flight = entry.flight
     if (flight && !flight.hasCaller) {
       entry.flight = null
@@ -140,15 +144,10 @@ export class CacheCore implements EntryHost {
   }
 
   scheduleGc(entry: QueryEntry): void {
-    entry.gcTimer?.()
-    entry.gcTimer = null
+    this.gc.cancel(entry)
     if (entry.removed || entry.hasObservers || entry.flight) return
     const gcTime = entry.gcTime ?? this.options.gcTime
-    if (gcTime === Infinity) return
-    entry.gcTimer = after(gcTime, () => {
-      entry.gcTimer = null
-      if (!entry.hasObservers && !entry.flight) this.remove(entry)
-    })
+    if (gcTime !== Infinity) this.gc.schedule(entry, gcTime)
   }
 
   /** While observed, flip `isStale` when staleTime runs out, so a reader of `isStale` re-renders. */
@@ -215,8 +214,7 @@ export class CacheCore implements EntryHost {
   startFetch(entry: QueryEntry): Flight {
     const previous = entry.flight
     if (previous && !previous.hasCaller) previous.controller.abort(abortError())
-    entry.gcTimer?.()
-    entry.gcTimer = null
+    this.gc.cancel(entry)
     const flight: Flight = {
       generation: ++entry.generation,
       controller: new AbortController(),
@@ -326,8 +324,7 @@ export class CacheCore implements EntryHost {
   attach(entry: QueryEntry, observer: Attached): void {
     if (!entry.observers) entry.observers = new Set()
     entry.observers.add(observer)
-    entry.gcTimer?.()
-    entry.gcTimer = null
+    this.gc.cancel(entry)
     if (!this.active.has(entry)) {
       this.active.add(entry)
       if (this.active.size === 1) this.attachEnvironment()
@@ -418,43 +415,28 @@ export class CacheCore implements EntryHost {
   private candidates(target: InvalidationTarget, key: HashedKey | undefined): Iterable<QueryEntry> {
     let best: Iterable<QueryEntry> | undefined
     let size = Infinity
-    const consider = (set: Iterable<QueryEntry> | undefined, setSize: number) => {
+    const consider = (set: readonly QueryEntry[] | Set<QueryEntry>) => {
+      const setSize = sizeOf(set)
       if (setSize < size) {
-        best = set ?? []
+        best = set
         size = setSize
       }
     }
     if (key) {
       const exact = this.withHash(key.hash, target.segment)
-      if (target.exact) consider(exact, exact.length)
-      else {
-        const byPrefix = this.index.byPrefix.get(key.hash)
-        const all = byPrefix ? [...exact, ...byPrefix] : exact
-        consider(all, all.length)
-      }
+      consider(target.exact ? exact : [...exact, ...this.index.byPrefix.get(key.hash)])
     }
     if (target.tags) {
-      if (target.tags.length === 1) {
-        const set = this.index.byTag.get(target.tags[0]!)
-        consider(set, set?.size ?? 0)
-      } else {
+      if (target.tags.length === 1) consider(this.index.byTag.get(target.tags[0]!))
+      else {
         const union = new Set<QueryEntry>()
-        for (const tag of target.tags) for (const entry of this.index.byTag.get(tag) ?? []) union.add(entry)
-        consider(union, union.size)
+        for (const tag of target.tags) for (const entry of this.index.byTag.get(tag)) union.add(entry)
+        consider(union)
       }
     }
-    if (target.segment !== undefined) {
-      const set = this.index.bySegment.get(target.segment)
-      consider(set, set?.size ?? 0)
-    }
-    if (target.model !== undefined) {
-      const set = this.index.byModel.get(target.model)
-      consider(set, set?.size ?? 0)
-    }
-    if (target.modelVersion !== undefined) {
-      const set = this.index.byVersion.get(target.modelVersion)
-      consider(set, set?.size ?? 0)
-    }
+    if (target.segment !== undefined) consider(this.index.bySegment.get(target.segment))
+    if (target.model !== undefined) consider(this.index.byModel.get(target.model))
+    if (target.modelVersion !== undefined) consider(this.index.byVersion.get(target.modelVersion))
     return best ?? [...this.entries.values()]
   }
 
@@ -488,7 +470,7 @@ export class CacheCore implements EntryHost {
     this.models.set(model, version)
     if (policy === 'immediate') {
       const settled: Promise<unknown>[] = []
-      for (const entry of [...(this.index.byModel.get(model) ?? [])]) {
+      for (const entry of [...this.index.byModel.get(model)]) {
         if (entry.snapshot.modelVersion !== version) this.invalidateEntry(entry, 'stale', settled)
       }
     }
@@ -532,6 +514,7 @@ export class CacheCore implements EntryHost {
   clear(): void {
     for (const entry of [...this.entries.values()]) this.remove(entry)
     this.index.clear()
+    this.gc.clear()
   }
 
   stats(): CacheStats {

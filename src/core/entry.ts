@@ -1,6 +1,6 @@
 import { initialSnapshot, reduce, type EntryAction } from './entry-state'
 import type { Indexable } from './invalidation-index'
-import type { HashedKey } from './key'
+import { partsOf } from './key'
 import type { Cancel } from './scheduler'
 import type { Entry, FetchContext, QueryKey, QueryOptions, Schema } from './types'
 
@@ -41,19 +41,14 @@ type Fetcher = (ctx: FetchContext) => Promise<unknown>
 /** One cached query: its state machine and what is attached to it. */
 export class QueryEntry implements Indexable {
   readonly id: string
-  readonly hash: string
-  readonly parts: readonly string[]
   readonly segment: string | undefined
   snapshot: Entry<unknown>
   indexedTags: readonly string[] = []
   indexedModel: string | undefined
   indexedVersion: string | undefined
 
-  fetcher: Fetcher | undefined
-  schema: Schema<unknown> | undefined
-  staleTime: number | undefined
-  gcTime: number | undefined
-  retry: number | undefined
+  /** The latest query options (fetcher, schema, times); undefined for an entry only ever `set`. */
+  query: QueryOptions<unknown> | undefined
 
   /** Forced stale by an invalidation until a fetch that started after it succeeds. */
   invalidated = false
@@ -61,7 +56,8 @@ export class QueryEntry implements Indexable {
   generation = 0
   flight: Flight | null = null
   observers: Set<Attached> | null = null
-  gcTimer: Cancel | null = null
+  /** When the gc queue may remove it (timer clock); 0 when not scheduled. */
+  gcDue = 0
   staleTimer: Cancel | null = null
   removed = false
   /** Its `added` event went out; only then do changes go out as `updated`. */
@@ -71,14 +67,11 @@ export class QueryEntry implements Indexable {
     private readonly host: EntryHost,
     id: string,
     key: QueryKey,
-    hashed: HashedKey,
     segment: string | undefined,
     tags: readonly string[],
     model: string | undefined,
   ) {
     this.id = id
-    this.hash = hashed.hash
-    this.parts = hashed.parts
     this.segment = segment
     this.indexedTags = tags
     this.indexedModel = model
@@ -87,11 +80,7 @@ export class QueryEntry implements Indexable {
 
   /** Takes the latest query options: the fetcher, times, and what the entry depends on. */
   applyOptions(options: QueryOptions<unknown>): void {
-    this.fetcher = options.fetcher as Fetcher
-    this.schema = options.schema
-    this.staleTime = options.staleTime
-    this.gcTime = options.gcTime
-    this.retry = options.retry
+    this.query = options
     if (options.tags !== undefined) this.applyTags(options.tags)
     if (options.model !== this.indexedModel) {
       this.host.remodel(this, options.model)
@@ -105,6 +94,32 @@ export class QueryEntry implements Indexable {
     const frozen = Object.freeze([...tags])
     this.host.retag(this, frozen)
     this.silently({ type: 'tags', tags: frozen })
+  }
+
+  /** The key's hash (the id without its segment). */
+  get hash(): string {
+    const end = this.id.indexOf('\u0000')
+    return end === -1 ? this.id : this.id.slice(0, end)
+  }
+
+  get parts(): readonly string[] {
+    return partsOf(this.hash, this.snapshot.key.length)
+  }
+
+  get fetcher(): Fetcher | undefined {
+    return this.query?.fetcher as Fetcher | undefined
+  }
+  get schema(): Schema<unknown> | undefined {
+    return this.query?.schema
+  }
+  get staleTime(): number | undefined {
+    return this.query?.staleTime
+  }
+  get gcTime(): number | undefined {
+    return this.query?.gcTime
+  }
+  get retry(): number | undefined {
+    return this.query?.retry
   }
 
   get hasObservers(): boolean {

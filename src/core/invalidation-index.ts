@@ -3,7 +3,6 @@ import { prefixHash } from './key'
 /** What the index needs to know of an entry. */
 export interface Indexable {
   readonly id: string
-  readonly hash: string
   readonly parts: readonly string[]
   readonly segment: string | undefined
   indexedTags: readonly string[]
@@ -12,53 +11,96 @@ export interface Indexable {
 }
 
 /**
+ * One index: a value maps to the entries that have it. Most tags and key
+ * prefixes belong to one entry, so a lone entry is stored as itself and
+ * becomes a Set only when a second one arrives (a Set per entry would cost
+ * more than the entry).
+ */
+export class Bucket<K, E extends object> {
+  private readonly map = new Map<K, E | Set<E>>()
+
+  add(key: K, entry: E): void {
+    const found = this.map.get(key)
+    if (found === undefined) this.map.set(key, entry)
+    else if (found instanceof Set) found.add(entry)
+    else if (found !== entry) this.map.set(key, new Set([found, entry]))
+  }
+
+  delete(key: K, entry: E): void {
+    const found = this.map.get(key)
+    if (found === entry) this.map.delete(key)
+    else if (found instanceof Set) {
+      found.delete(entry)
+      if (found.size === 1) this.map.set(key, found.values().next().value as E)
+    }
+  }
+
+  /** The entries with this value. */
+  get(key: K): readonly E[] | Set<E> {
+    const found = this.map.get(key)
+    if (found === undefined) return []
+    return found instanceof Set ? found : [found]
+  }
+
+  keys(): IterableIterator<K> {
+    return this.map.keys()
+  }
+
+  clear(): void {
+    this.map.clear()
+  }
+}
+
+export function sizeOf<E>(items: readonly E[] | Set<E>): number {
+  return items instanceof Set ? items.size : items.length
+}
+
+/**
  * Secondary indexes so that an invalidation costs what it matches, not the
  * size of the cache: by tag, segment, model, model version and every proper
  * key prefix. The exact key is looked up through the entries map itself.
  */
 export class InvalidationIndex<E extends Indexable> {
-  readonly byTag = new Map<string, Set<E>>()
-  readonly bySegment = new Map<string | undefined, Set<E>>()
-  readonly byModel = new Map<string, Set<E>>()
-  readonly byVersion = new Map<string, Set<E>>()
-  readonly byPrefix = new Map<string, Set<E>>()
+  readonly byTag = new Bucket<string, E>()
+  readonly bySegment = new Bucket<string | undefined, E>()
+  readonly byModel = new Bucket<string, E>()
+  readonly byVersion = new Bucket<string, E>()
+  readonly byPrefix = new Bucket<string, E>()
 
   add(entry: E): void {
-    addTo(this.bySegment, entry.segment, entry)
-    for (let length = 1; length < entry.parts.length; length++) {
-      addTo(this.byPrefix, prefixHash(entry.parts, length), entry)
-    }
-    for (const tag of entry.indexedTags) addTo(this.byTag, tag, entry)
-    if (entry.indexedModel !== undefined) addTo(this.byModel, entry.indexedModel, entry)
-    if (entry.indexedVersion !== undefined) addTo(this.byVersion, entry.indexedVersion, entry)
+    this.bySegment.add(entry.segment, entry)
+    const parts = entry.parts
+    for (let length = 1; length < parts.length; length++) this.byPrefix.add(prefixHash(parts, length), entry)
+    for (const tag of entry.indexedTags) this.byTag.add(tag, entry)
+    if (entry.indexedModel !== undefined) this.byModel.add(entry.indexedModel, entry)
+    if (entry.indexedVersion !== undefined) this.byVersion.add(entry.indexedVersion, entry)
   }
 
   delete(entry: E): void {
-    deleteFrom(this.bySegment, entry.segment, entry)
-    for (let length = 1; length < entry.parts.length; length++) {
-      deleteFrom(this.byPrefix, prefixHash(entry.parts, length), entry)
-    }
-    for (const tag of entry.indexedTags) deleteFrom(this.byTag, tag, entry)
-    if (entry.indexedModel !== undefined) deleteFrom(this.byModel, entry.indexedModel, entry)
-    if (entry.indexedVersion !== undefined) deleteFrom(this.byVersion, entry.indexedVersion, entry)
+    this.bySegment.delete(entry.segment, entry)
+    const parts = entry.parts
+    for (let length = 1; length < parts.length; length++) this.byPrefix.delete(prefixHash(parts, length), entry)
+    for (const tag of entry.indexedTags) this.byTag.delete(tag, entry)
+    if (entry.indexedModel !== undefined) this.byModel.delete(entry.indexedModel, entry)
+    if (entry.indexedVersion !== undefined) this.byVersion.delete(entry.indexedVersion, entry)
   }
 
   setTags(entry: E, tags: readonly string[]): void {
-    for (const tag of entry.indexedTags) deleteFrom(this.byTag, tag, entry)
+    for (const tag of entry.indexedTags) this.byTag.delete(tag, entry)
     entry.indexedTags = tags
-    for (const tag of tags) addTo(this.byTag, tag, entry)
+    for (const tag of tags) this.byTag.add(tag, entry)
   }
 
   setModel(entry: E, model: string | undefined): void {
-    if (entry.indexedModel !== undefined) deleteFrom(this.byModel, entry.indexedModel, entry)
+    if (entry.indexedModel !== undefined) this.byModel.delete(entry.indexedModel, entry)
     entry.indexedModel = model
-    if (model !== undefined) addTo(this.byModel, model, entry)
+    if (model !== undefined) this.byModel.add(model, entry)
   }
 
   setVersion(entry: E, version: string | undefined): void {
-    if (entry.indexedVersion !== undefined) deleteFrom(this.byVersion, entry.indexedVersion, entry)
+    if (entry.indexedVersion !== undefined) this.byVersion.delete(entry.indexedVersion, entry)
     entry.indexedVersion = version
-    if (version !== undefined) addTo(this.byVersion, version, entry)
+    if (version !== undefined) this.byVersion.add(version, entry)
   }
 
   clear(): void {
@@ -68,17 +110,4 @@ export class InvalidationIndex<E extends Indexable> {
     this.byVersion.clear()
     this.byPrefix.clear()
   }
-}
-
-function addTo<K, E>(map: Map<K, Set<E>>, key: K, entry: E): void {
-  let set = map.get(key)
-  if (!set) map.set(key, (set = new Set()))
-  set.add(entry)
-}
-
-function deleteFrom<K, E>(map: Map<K, Set<E>>, key: K, entry: E): void {
-  const set = map.get(key)
-  if (!set) return
-  set.delete(entry)
-  if (set.size === 0) map.delete(key)
 }

@@ -1,5 +1,10 @@
 import type { QueryKey } from './types'
 
+// A key's hash is its elements' JSON joined by \u0001: JSON escapes control
+// characters, so the separator never occurs inside an element and the hash
+// splits back into its elements (entries keep only the hash, not the parts).
+const SEPARATOR = '\u0001'
+
 /** A validated key: its stable hash and the hash of each element (for prefix matching). */
 export interface HashedKey {
   hash: string
@@ -21,7 +26,7 @@ export function hashKey(key: unknown, name = 'key'): HashedKey {
   for (let i = 0; i < key.length; i++) {
     parts.push(stringify(key[i], `${name}[${i}]`, ancestors, paths))
   }
-  return { hash: `[${parts.join(',')}]`, parts }
+  return { hash: parts.join(SEPARATOR), parts }
 }
 
 function stringify(value: unknown, path: string, ancestors: unknown[], paths: string[]): string {
@@ -89,9 +94,14 @@ export function isPrefix(prefix: readonly string[], parts: readonly string[]): b
   return true
 }
 
-/** The hash of the first `length` elements, as used by the prefix index. */
+/** The hash of the first `length` elements: the hash of that shorter key. */
 export function prefixHash(parts: readonly string[], length: number): string {
-  return `[${parts.slice(0, length).join(',')}]`
+  return parts.slice(0, length).join(SEPARATOR)
+}
+
+/** The element hashes of a key hash. */
+export function partsOf(hash: string, keyLength: number): readonly string[] {
+  return keyLength === 0 ? [] : hash.split(SEPARATOR)
 }
 
 /** A readable form of a key for error messages: `["recs",7]`. */
