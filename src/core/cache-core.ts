@@ -3,7 +3,7 @@ import { QueryEntry, type Attached, type EntryHost, type Flight } from './entry'
 import { runFetch } from './fetch-run'
 import { GcQueue } from './gc-queue'
 import { InvalidationIndex, sizeOf } from './invalidation-index'
-import { hashKey, isPrefix, type HashedKey } from './key'
+import { hashKey, idHasKey, type HashedKey } from './key'
 import { checkQueryOptions, checkSegment, checkTags, resolveCacheOptions, type ResolvedCacheOptions } from './options'
 import { after, ConcurrencyGate, NotifyBatch } from './scheduler'
 import type {
@@ -456,7 +456,7 @@ export class CacheCore implements EntryHost {
   private matches(entry: QueryEntry, target: InvalidationTarget, key: HashedKey | undefined): boolean {
     if (entry.removed) return false
     if (key) {
-      if (target.exact ? entry.hash !== key.hash : !isPrefix(key.parts, entry.parts)) return false
+      if (!idHasKey(entry.id, key.hash, target.exact === true)) return false
     }
     if (target.tags && !target.tags.some((tag) => entry.indexedTags.includes(tag))) return false
     if (target.segment !== undefined && entry.segment !== target.segment) return false

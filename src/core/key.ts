@@ -87,11 +87,17 @@ function describe(value: unknown): string {
   return name ? name : 'an object'
 }
 
-/** Element-by-element prefix test on hashed keys. */
-export function isPrefix(prefix: readonly string[], parts: readonly string[]): boolean {
-  if (prefix.length > parts.length) return false
-  for (let i = 0; i < prefix.length; i++) if (prefix[i] !== parts[i]) return false
-  return true
+/**
+ * Whether an entry id (key hash, then \u0000 and the segment if any) has the
+ * key hash `prefix` as an element-wise prefix, or (exact) as its whole key,
+ * without splitting the id into elements.
+ */
+export function idHasKey(id: string, prefix: string, exact: boolean): boolean {
+  if (!id.startsWith(prefix)) return false
+  const next = id.charAt(prefix.length)
+  if (next === '' || next === '\u0000') return true
+  // An empty prefix (the key []) precedes every key.
+  return !exact && (prefix === '' || next === SEPARATOR)
 }
 
 /** The hash of the first `length` elements: the hash of that shorter key. */

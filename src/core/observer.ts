@@ -62,6 +62,8 @@ class Observer<T> implements QueryObserver<T>, Attached {
   private attachedTo: QueryEntry | null = null
   private stopInterval: Cancel | null = null
   private intervalMs: number | undefined
+  /** The entry this observer's mount was counted for in stats(). */
+  private counted: QueryEntry | null = null
 
   constructor(
     private readonly core: CacheCore,
@@ -157,13 +159,18 @@ class Observer<T> implements QueryObserver<T>, Attached {
     const entry = this.attachedTo
     if (!entry || !this.enabled) return
     entry.restamp()
-    const counters = this.core.counters
+    // StrictMode subscribes the same observer twice: one mount, counted once.
+    const counters = this.counted === entry ? undefined : this.core.counters
+    this.counted = entry
     if (entry.flight) {
-      counters.misses++
-      counters.deduped++
-    } else if (entry.snapshot.status === 'success' && !entry.snapshot.isStale) counters.hits++
-    else {
-      counters.misses++
+      if (counters) {
+        counters.misses++
+        counters.deduped++
+      }
+    } else if (entry.snapshot.status === 'success' && !entry.snapshot.isStale) {
+      if (counters) counters.hits++
+    } else {
+      if (counters) counters.misses++
       this.core.startFetch(entry)
     }
   }

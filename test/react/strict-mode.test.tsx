@@ -32,6 +32,20 @@ describe('StrictMode', () => {
     expect(fetcher).toHaveBeenCalledTimes(1)
   })
 
+  it('counts the double mount as one mount in stats()', async () => {
+    const { fetcher, call } = controlledFetcher<string>()
+    function View() {
+      const q = useCachedQuery({ key: ['strict'], fetcher })
+      return <p>{q.data ?? '-'}</p>
+    }
+    renderWith(cache, <View />, { strict: true })
+    await settle()
+    expect(cache.stats()).toMatchObject({ misses: 1, deduped: 0, hits: 0, fetches: 1 })
+    call(0).resolve('once')
+    await settle()
+    expect(cache.stats()).toMatchObject({ misses: 1, deduped: 0, hits: 0, fetches: 1 })
+  })
+
   it('still aborts when the component really unmounts mid-fetch', async () => {
     const { fetcher, call } = controlledFetcher<string>()
     function View() {
