@@ -1,5 +1,6 @@
 import { reportError } from '../core/report-error'
 import type { Cache } from '../core/types'
+import { applyingEvent, wasApplied, type ServerEvent } from './applied-events'
 import { applyMessage } from './apply-message'
 import { parseInvalidationMessage } from './schema'
 
@@ -69,6 +70,7 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
   const onReconnect = options.onReconnect ?? 'invalidate-active'
   const owned = options.source === undefined
   const source = options.source ?? openSource(options)
+  const stream = streamOf(options, source)
 
   let state: StreamState = stateOf(source.readyState)
   // A source handed to us already open has had its first open: the next one is a reconnect.
@@ -77,6 +79,8 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
   let syncSeen = false
   // Reconnected to a replaying server, and its `sync` has not arrived yet.
   let awaitingSync = false
+  // The lastEventId of the previous event (see `serverEventOf`).
+  let previousId = ''
 
   const listeners = new Set<() => void>()
   const setState = (next: StreamState) => {
@@ -116,7 +120,19 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
     setState(source.readyState === CLOSED ? 'closed' : 'connecting')
   }
 
+  // An EventSource keeps its last id and hands it to every later event that
+  // sets none (the hub's `sync`, say). Only the event that brought an id is
+  // known by it; a later one repeating it is treated as having no id, so it
+  // is always applied rather than mistaken for a copy.
+  const serverEventOf = (event: MessageEvent): ServerEvent | undefined => {
+    const id = event.lastEventId
+    const own = id !== '' && id !== previousId
+    previousId = id
+    return own ? { id, stream } : undefined
+  }
+
   const onMessage = (event: MessageEvent) => {
+    const serverEvent = serverEventOf(event)
     const id = event.lastEventId || '(no id)'
     const reject = (reason: string) => report(new Error(`cachet: rejected server event ${id}: ${reason}`))
     const parsed = parseInvalidationMessage(event.data, true)
@@ -132,8 +148,13 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
       if (message.replay !== 'complete') invalidateActive()
       return
     }
+    // Already applied through another tab's relay: a second apply would only
+    // cost a second fetch. (The `sync` bookkeeping above never skips.)
+    if (serverEvent && wasApplied(cache, serverEvent)) return
     try {
-      applyMessage(cache, message)?.catch(report)
+      const apply = () => applyMessage(cache, message)
+      const pending = serverEvent ? applyingEvent(cache, serverEvent, apply) : apply()
+      pending?.catch(report)
     } catch (error) {
       reject(error instanceof Error ? error.message : String(error))
     }
@@ -167,6 +188,22 @@ function stateOf(readyState: number): StreamState {
   if (readyState === OPEN) return 'open'
   if (readyState === CLOSED) return 'closed'
   return 'connecting'
+}
+
+/**
+ * The stream's identity, which scopes its event ids: the URL made absolute, so
+ * tabs that name it differently ('/events', or an EventSource's own absolute
+ * `url`) agree. '' when unknown (a passed-in source without `url`).
+ */
+function streamOf(options: ConnectOptions, source: EventSourceLike): string {
+  const url = options.source === undefined ? options.url : (source as { url?: unknown }).url
+  if (typeof url !== 'string') return ''
+  const base = (globalThis as { location?: { href?: string } }).location?.href
+  try {
+    return new URL(url, base).href
+  } catch {
+    return url
+  }
 }
 
 function openSource(options: ConnectOptions): EventSourceLike {

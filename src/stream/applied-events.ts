@@ -1,0 +1,74 @@
+import type { Cache } from '../core/types'
+
+// When every tab runs its own stream and the cross-tab relay, each server
+// event reaches a tab twice: from its own stream and relayed by another tab.
+// The second copy usually lands while the first refetch is in flight, and an
+// invalidation during a fetch costs one more fetch. So each cache remembers
+// the server events it has applied, by id, and the relay carries that id.
+//
+// This registry is the meeting point of connect.ts (which knows the id) and
+// broadcast.ts (which sees the cache event the id caused). The core emits its
+// `invalidated` / `model-version` event synchronously inside invalidate() /
+// setModelVersion(), so "the event being applied" is exact while an apply runs.
+
+/** Which server event: its id, scoped by the stream it came from (two streams may both count 1, 2, 3…). */
+export interface ServerEvent {
+  readonly id: string
+  /** The stream's absolute URL, or '' when it is not known. */
+  readonly stream: string
+}
+
+// Enough for any realistic gap between the two copies of one event, and small
+// enough to keep per cache: the oldest id is forgotten first.
+export const REMEMBERED_EVENTS = 1_000
+
+interface Registry {
+  current: ServerEvent | undefined
+  seen: Set<string>
+}
+
+const registries = new WeakMap<Cache, Registry>()
+
+function registryOf(cache: Cache): Registry {
+  let registry = registries.get(cache)
+  if (!registry) {
+    registry = { current: undefined, seen: new Set() }
+    registries.set(cache, registry)
+  }
+  return registry
+}
+
+// An SSE id never holds a line break (the protocol splits on them), so the
+// first '\n' separates the two parts unambiguously.
+const keyOf = (event: ServerEvent): string => `${event.id}\n${event.stream}`
+
+/** Whether `cache` has already applied this server event, from its stream or through the relay. */
+export function wasApplied(cache: Cache, event: ServerEvent): boolean {
+  return registries.get(cache)?.seen.has(keyOf(event)) ?? false
+}
+
+/**
+ * Records `event` as applied to `cache` and runs `apply` with it as the event
+ * being applied, so the relay tags what the cache emits meanwhile.
+ */
+export function applyingEvent<T>(cache: Cache, event: ServerEvent, apply: () => T): T {
+  const registry = registryOf(cache)
+  const key = keyOf(event)
+  if (!registry.seen.has(key)) {
+    registry.seen.add(key)
+    // A Set iterates in insertion order: its first element is the oldest.
+    if (registry.seen.size > REMEMBERED_EVENTS) registry.seen.delete(registry.seen.values().next().value!)
+  }
+  const outer = registry.current
+  registry.current = event
+  try {
+    return apply()
+  } finally {
+    registry.current = outer
+  }
+}
+
+/** The server event whose apply is running on `cache` right now, if any. */
+export function eventBeingApplied(cache: Cache): ServerEvent | undefined {
+  return registries.get(cache)?.current
+}
