@@ -1,6 +1,8 @@
 import { reportError } from '../core/report-error'
 import type { Cache, CacheEvent, InvalidationMode, InvalidationTarget } from '../core/types'
+import { applyingEvent, eventBeingApplied, wasApplied } from './applied-events'
 import { applyMessage } from './apply-message'
+import { parseRelayEnvelope, type RelayMessage } from './relay-envelope'
 import { parseInvalidationMessage, type InvalidationMessage } from './schema'
 
 export interface BroadcastOptions {
@@ -17,6 +19,11 @@ export interface BroadcastOptions {
  * Invalidations whose target has a `predicate` are not sent: a function cannot
  * cross tabs, and dropping it would widen the invalidation to more entries
  * than the caller asked for.
+ *
+ * A change caused by a server event that has an id is relayed with that id
+ * (`eventId`, scoped by `stream`). A tab that runs its own stream gets each
+ * such event twice, from its stream and from the relay; whichever comes
+ * second is skipped (see applied-events.ts), so the event costs one fetch.
  */
 export function broadcastInvalidations(cache: Cache, options: BroadcastOptions = {}): () => void {
   const name = options.channel ?? 'cachet'
@@ -31,8 +38,13 @@ export function broadcastInvalidations(cache: Cache, options: BroadcastOptions =
 
   const unsubscribe = cache.subscribe((event) => {
     if (applying) return
-    const message = toMessage(event)
+    const message: RelayMessage | undefined = toMessage(event)
     if (!message) return
+    const serverEvent = eventBeingApplied(cache)
+    if (serverEvent) {
+      message.eventId = serverEvent.id
+      message.stream = serverEvent.stream
+    }
     try {
       channel.postMessage(message)
     } catch (error) {
@@ -41,8 +53,8 @@ export function broadcastInvalidations(cache: Cache, options: BroadcastOptions =
   })
 
   // Other tabs may run another version of cachet: validate what arrives with
-  // the same schema the server messages use, and apply only the two kinds a
-  // tab sends.
+  // the same schema the server messages use (plus the relay's own fields),
+  // and apply only the two kinds a tab sends.
   const onMessage = (event: MessageEvent<unknown>) => {
     const reject = (reason: string) =>
       reportError(cache, new Error(`cachet: rejected message from another tab on channel "${name}": ${reason}`))
@@ -52,9 +64,17 @@ export function broadcastInvalidations(cache: Cache, options: BroadcastOptions =
     if (message.type !== 'invalidate' && message.type !== 'model-version') {
       return reject(`type "${message.type}" is not relayed between tabs`)
     }
+    const envelope = parseRelayEnvelope(event.data)
+    if (!envelope.ok) return reject(envelope.reason)
+    const serverEvent = envelope.serverEvent
+    // This tab applied that server event already (its own stream was first).
+    if (serverEvent && wasApplied(cache, serverEvent)) return
     applying = true
     try {
-      applyMessage(cache, message)?.catch((error: unknown) => reportError(cache, asError(error)))
+      const apply = () => applyMessage(cache, message)
+      // Recording it makes this tab's stream skip its own copy when it comes.
+      const pending = serverEvent ? applyingEvent(cache, serverEvent, apply) : apply()
+      pending?.catch((error: unknown) => reportError(cache, asError(error)))
     } catch (error) {
       reject(asError(error).message)
     } finally {

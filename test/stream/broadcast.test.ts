@@ -1,7 +1,11 @@
 // @vitest-environment node
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createCache } from '../../src/core/cache'
 import type { CacheEvent } from '../../src/core/types'
+import { applyingEvent, wasApplied } from '../../src/stream/applied-events'
 import { broadcastInvalidations } from '../../src/stream/broadcast'
+import { connectInvalidations } from '../../src/stream/connect'
+import { FakeEventSource } from '../helpers/fake-event-source'
 import { recordingCache } from './recording-cache'
 
 // BroadcastChannel delivers asynchronously (Node has it since 18); every wait
@@ -175,5 +179,61 @@ describe('broadcastInvalidations: receiving', () => {
     // A local invalidation after them: the first thing the other tab hears must be this one.
     emit(invalidated({ tags: ['local'] }))
     expect(await tab.receive(1)).toEqual([{ type: 'invalidate', mode: 'stale', tags: ['local'] }])
+  })
+})
+
+describe('broadcastInvalidations: server event ids', () => {
+  const stream = 'https://app.test/events'
+
+  it("relays a stream event's change with its id and stream; a local change goes without", async () => {
+    const name = freshChannelName()
+    const cache = createCache()
+    const source = new FakeEventSource(stream)
+    const connection = connectInvalidations(cache, { source })
+    cleanups.push(() => connection.close())
+    const tab = otherTab(name)
+    relay(cache, name)
+    source.open()
+    source.emit({ type: 'invalidate', tags: ['product:42'] }, { id: '5-0' })
+    source.emit({ type: 'model-version', model: 'recommender', version: 'r3' }, { id: '6-0' })
+    void cache.invalidate({ tags: ['local'] })
+    expect(await tab.receive(3)).toEqual([
+      { type: 'invalidate', mode: 'stale', tags: ['product:42'], eventId: '5-0', stream },
+      { type: 'model-version', model: 'recommender', version: 'r3', policy: 'lazy', eventId: '6-0', stream },
+      { type: 'invalidate', mode: 'stale', tags: ['local'] },
+    ])
+  })
+
+  it('skips a relayed event this tab has applied, and records the ones it applies', async () => {
+    const name = freshChannelName()
+    const { cache } = recordingCache()
+    applyingEvent(cache, { id: '5-0', stream }, () => {})
+    const tab = otherTab(name)
+    relay(cache, name)
+    tab.post({ type: 'invalidate', tags: ['already'], eventId: '5-0', stream })
+    tab.post({ type: 'invalidate', tags: ['other-stream'], eventId: '5-0', stream: 'https://other.test/events' })
+    tab.post({ type: 'model-version', model: 'm', version: 'v2', eventId: '6-0', stream })
+    await calls(cache.setModelVersion, 1)
+    expect(cache.invalidate.mock.calls).toEqual([[{ tags: ['other-stream'] }, undefined]])
+    expect(wasApplied(cache, { id: '6-0', stream })).toBe(true)
+  })
+
+  it('rejects a malformed eventId or a stream without eventId, and applies nothing', async () => {
+    const name = freshChannelName()
+    const onError = vi.fn<(error: Error) => void>()
+    const cache = createCache({ onError })
+    const invalidate = vi.spyOn(cache, 'invalidate')
+    const tab = otherTab(name)
+    relay(cache, name)
+    tab.post({ type: 'invalidate', tags: ['a'], eventId: 5 })
+    tab.post({ type: 'invalidate', tags: ['b'], eventId: '' })
+    tab.post({ type: 'invalidate', tags: ['c'], stream })
+    await calls(onError, 3)
+    expect(onError.mock.calls.map(([error]) => error.message.replace(/^.*: (\w+: )/, '$1'))).toEqual([
+      'eventId: expected string',
+      'eventId: must not be empty',
+      'stream: given without eventId',
+    ])
+    expect(invalidate).not.toHaveBeenCalled()
   })
 })

@@ -1,0 +1,172 @@
+// @vitest-environment node
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createCache } from '../../src/core/cache'
+import { observe } from '../../src/core/observer'
+import type { Cache, CacheEvent } from '../../src/core/types'
+import { broadcastInvalidations } from '../../src/stream/broadcast'
+import { connectInvalidations } from '../../src/stream/connect'
+import { controlledFetcher } from '../helpers/core'
+import { FakeEventSource } from '../helpers/fake-event-source'
+
+// The natural setup: every tab has its own stream AND relays to the others, so
+// each server event reaches a tab twice. Two real caches on one real
+// BroadcastChannel stand for two tabs; each has its own fake EventSource on
+// the same URL. Fetchers answer when the test says so, which keeps every
+// refetch in flight while the relayed copy arrives (the case that used to
+// cost a second fetch). Relay delivery is asynchronous: every wait is
+// event-driven and bounded by BOUND_MS.
+const BOUND_MS = 2_000
+const STREAM_URL = 'https://app.test/events'
+const KEY = ['recs', 7]
+let channelCount = 0
+let sentinelCount = 0
+const cleanups: Array<() => void> = []
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0).reverse()) cleanup()
+})
+
+function freshChannelName(): string {
+  channelCount += 1
+  return `cachet-streams-${process.pid}-${channelCount}`
+}
+
+/** Resolves with the first event of `cache` that `match` accepts; rejects after the bound. */
+function nextEvent(cache: Cache, match: (event: CacheEvent) => boolean, what: string): Promise<CacheEvent> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop()
+      reject(new Error(`timed out after ${BOUND_MS} ms waiting for ${what}`))
+    }, BOUND_MS)
+    const stop = cache.subscribe((event) => {
+      if (!match(event)) return
+      clearTimeout(timer)
+      stop()
+      resolve(event)
+    })
+  })
+}
+
+const landed = (data: string) => (event: CacheEvent) =>
+  event.type === 'updated' && event.entry.status === 'success' && event.entry.data === data && !event.entry.isFetching
+
+/** A tab: a cache with one active entry, its own stream (open), and the relay on `channel`. */
+async function tab(channel: string, name: string) {
+  const onError = vi.fn<(error: Error) => void>()
+  const cache = createCache({ staleTime: 60_000, onError, models: { recommender: 'r2' } })
+  const { fetcher, calls, call } = controlledFetcher<string>()
+  const observer = observe(cache, { key: KEY, tags: ['product:42'], model: 'recommender', fetcher })
+  cleanups.push(observer.subscribe(() => {}))
+  const loaded = nextEvent(cache, landed(`${name} 1`), `${name}'s first fetch`)
+  call(0).resolve(`${name} 1`)
+  await loaded
+  const source = new FakeEventSource(STREAM_URL)
+  const connection = connectInvalidations(cache, { source })
+  cleanups.push(() => connection.close())
+  source.open()
+  cleanups.push(broadcastInvalidations(cache, { channel }))
+  return { name, cache, source, calls, call, onError }
+}
+type Tab = Awaited<ReturnType<typeof tab>>
+
+/**
+ * Proves `to` has handled everything `from` posted so far: one sender's
+ * messages arrive in order, so once a later local invalidation of `from`
+ * reaches `to`, every earlier relayed message has been applied or skipped.
+ * The sentinel tag matches no entry, so it costs no fetch.
+ */
+async function drained(from: Tab, to: Tab): Promise<void> {
+  sentinelCount += 1
+  const tag = `sentinel-${sentinelCount}`
+  const heard = nextEvent(to.cache, (e) => e.type === 'invalidated' && (e.target.tags?.includes(tag) ?? false), `${to.name} hearing ${from.name}'s ${tag}`)
+  await from.cache.invalidate({ tags: [tag] })
+  await heard
+}
+
+/** Answers run `n` of the tab's fetcher and waits until it has landed (a follow-up fetch would start right then). */
+async function answer(t: Tab, n: number): Promise<void> {
+  const data = `${t.name} ${n + 1}`
+  const done = nextEvent(t.cache, landed(data), `${t.name}'s fetch #${n}`)
+  t.call(n).resolve(data)
+  await done
+}
+
+const priceEdit = { type: 'invalidate', tags: ['product:42'] }
+const modelSwitch = { type: 'model-version', model: 'recommender', version: 'r3', policy: 'immediate' }
+
+describe.each([
+  ['an invalidation', priceEdit],
+  ['an immediate model-version change', modelSwitch],
+])('each tab with its own stream and the relay: %s with an event id', (_, message) => {
+  it("reaches both streams before either relayed copy: each tab's fetcher runs once", async () => {
+    const channel = freshChannelName()
+    const a = await tab(channel, 'a')
+    const b = await tab(channel, 'b')
+
+    a.source.emit(message, { id: '1700000000000-0' })
+    b.source.emit(message, { id: '1700000000000-0' })
+    expect(a.calls).toHaveLength(2)
+    expect(b.calls).toHaveLength(2)
+    // Both relayed copies arrive while both refetches are still in flight.
+    await drained(a, b)
+    await drained(b, a)
+    await answer(a, 1)
+    await answer(b, 1)
+
+    expect(a.calls).toHaveLength(2)
+    expect(b.calls).toHaveLength(2)
+    for (const t of [a, b]) {
+      expect(t.cache.get(KEY)?.isStale).toBe(false)
+      expect(t.cache.get(KEY)?.modelVersion).toBe(message === modelSwitch ? 'r3' : 'r2')
+      expect(t.onError).not.toHaveBeenCalled()
+    }
+  })
+
+  it("reaches one tab through the relay before its own stream: that tab's fetcher still runs once", async () => {
+    const channel = freshChannelName()
+    const a = await tab(channel, 'a')
+    const b = await tab(channel, 'b')
+
+    const bHeard = nextEvent(b.cache, (e) => e.type === (message === modelSwitch ? 'model-version' : 'invalidated'), "b hearing a's relay")
+    a.source.emit(message, { id: '1700000000000-0' })
+    await bHeard
+    expect(b.calls).toHaveLength(2)
+    // b's own stream delivers the same event while the refetch it caused is in flight.
+    b.source.emit(message, { id: '1700000000000-0' })
+    await drained(a, b)
+    await drained(b, a)
+    await answer(a, 1)
+    await answer(b, 1)
+
+    expect(a.calls).toHaveLength(2)
+    expect(b.calls).toHaveLength(2)
+    expect(b.cache.get(KEY)?.isStale).toBe(false)
+    expect(a.onError).not.toHaveBeenCalled()
+    expect(b.onError).not.toHaveBeenCalled()
+  })
+})
+
+describe('each tab with its own stream and the relay: events without ids', () => {
+  // Without an id two copies of one event cannot be told apart from two
+  // events that say the same thing (two price edits in a row), and skipping
+  // a real event would leave stale data on screen. So both copies are
+  // applied, as before: the copy that lands during the refetch costs the one
+  // extra fetch that any invalidation during a fetch costs.
+  it('applies both copies, as before: one follow-up fetch per tab', async () => {
+    const channel = freshChannelName()
+    const a = await tab(channel, 'a')
+    const b = await tab(channel, 'b')
+
+    a.source.emit(priceEdit)
+    b.source.emit(priceEdit)
+    await drained(a, b)
+    await drained(b, a)
+    await answer(a, 1)
+    await answer(b, 1)
+    expect(a.calls).toHaveLength(3)
+    expect(b.calls).toHaveLength(3)
+    await answer(a, 2)
+    await answer(b, 2)
+    expect(a.calls).toHaveLength(3)
+    expect(b.calls).toHaveLength(3)
+  })
+})
