@@ -1,4 +1,3 @@
-import * as z from 'zod/mini'
 import type { ServerEvent } from './applied-events'
 import type { InvalidationMessage } from './schema'
 
@@ -18,16 +17,21 @@ export type RelayMessage = InvalidationMessage & {
 }
 
 // Ids and URLs are short; a bound keeps a misbehaving tab from parking
-// megabytes in every other tab's memory of applied events.
+// megabytes in every other tab's memory of applied events. Two optional
+// strings need no schema library: plain checks keep zod out of the main
+// bundle (a module-level schema is code a bundler cannot drop).
 const MAX_LENGTH = 2_048
-const bounded = z.string().check(z.maxLength(MAX_LENGTH))
-
-const relayFields = z.object({
-  eventId: z.optional(bounded.check(z.minLength(1))),
-  stream: z.optional(bounded),
-})
 
 export type EnvelopeResult = { ok: true; serverEvent: ServerEvent | undefined } | { ok: false; reason: string }
+
+function checkField(data: Record<string, unknown>, field: 'eventId' | 'stream', minLength: number): string | undefined {
+  const value = data[field]
+  if (value === undefined) return undefined
+  if (typeof value !== 'string') return `${field}: expected string`
+  if (value.length > MAX_LENGTH) return `${field}: longer than ${MAX_LENGTH}`
+  if (value.length < minLength) return `${field}: must not be empty`
+  return undefined
+}
 
 /**
  * Reads the relay-only fields of a received message (the message itself is
@@ -35,14 +39,11 @@ export type EnvelopeResult = { ok: true; serverEvent: ServerEvent | undefined } 
  * meaningless, so it is rejected rather than ignored.
  */
 export function parseRelayEnvelope(data: unknown): EnvelopeResult {
-  const result = relayFields.safeParse(data)
-  if (!result.success) {
-    const issue = result.error.issues[0]!
-    const field = String(issue.path[0] ?? 'envelope')
-    const why = issue.code === 'too_big' ? `longer than ${MAX_LENGTH}` : issue.code === 'too_small' ? 'must not be empty' : 'expected string'
-    return { ok: false, reason: `${field}: ${why}` }
-  }
-  const { eventId, stream } = result.data
+  const record = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>
+  const problem = checkField(record, 'eventId', 1) ?? checkField(record, 'stream', 0)
+  if (problem) return { ok: false, reason: problem }
+  const eventId = record.eventId as string | undefined
+  const stream = record.stream as string | undefined
   if (eventId === undefined) {
     return stream === undefined ? { ok: true, serverEvent: undefined } : { ok: false, reason: 'stream: given without eventId' }
   }
