@@ -1,5 +1,5 @@
 import { listenFocus, listenOnline } from './environment'
-import { QueryEntry, type Attached, type EntryHost, type Flight } from './entry'
+import { Flight, QueryEntry, type Attached, type EntryHost } from './entry'
 import { runFetch } from './fetch-run'
 import { GcQueue } from './gc-queue'
 import { InvalidationIndex, sizeOf } from './invalidation-index'
@@ -137,7 +137,7 @@ export class CacheCore implements EntryHost {
     const flight = entry.flight
     if (flight && !flight.hasCaller) {
       entry.flight = null
-      flight.controller.abort(abortError())
+      flight.abort(abortError())
       flight.followUp?.resolve()
     }
     if (this.listeners.size > 0) this.emit({ type: 'removed', entry: entry.snapshot })
@@ -213,16 +213,10 @@ export class CacheCore implements EntryHost {
 
   startFetch(entry: QueryEntry): Flight {
     const previous = entry.flight
-    if (previous && !previous.hasCaller) previous.controller.abort(abortError())
+    if (previous && !previous.hasCaller) previous.abort(abortError())
     this.gc.cancel(entry)
-    const flight: Flight = {
-      generation: ++entry.generation,
-      controller: new AbortController(),
-      promise: Promise.resolve(),
-      hasCaller: false,
-      invalidated: false,
-      followUp: previous?.followUp ?? null,
-    }
+    const flight = new Flight(++entry.generation)
+    flight.followUp = previous?.followUp ?? null
     entry.flight = flight
     if (!entry.snapshot.isFetching) entry.dispatch({ type: 'fetch-start' })
     flight.promise = runFetch(this, entry, flight)
@@ -311,7 +305,7 @@ export class CacheCore implements EntryHost {
       const flight = entry.flight
       if (!flight || flight.hasCaller || entry.hasObservers) return
       entry.flight = null
-      flight.controller.abort(abortError())
+      flight.abort(abortError())
       flight.followUp?.resolve()
       // Leave the entry as it was before that fetch: no error, not fetching.
       entry.dispatch({ type: 'fetch-end' })

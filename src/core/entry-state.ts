@@ -14,7 +14,8 @@ export type EntryAction =
   | { type: 'tags'; tags: readonly string[] }
   | { type: 'model'; model: string | undefined }
 
-type State = Omit<Entry<unknown>, 'isStale'>
+/** A snapshot while it is being built; published as the immutable `Entry`. */
+type Draft = { -readonly [K in keyof Entry<unknown>]: Entry<unknown>[K] }
 
 export function initialSnapshot(
   key: QueryKey,
@@ -38,7 +39,8 @@ export function initialSnapshot(
   }
 }
 
-export function reduce(state: State, action: EntryAction): State {
+/** The next snapshot; `isStale` is carried over for the entry to recompute. */
+export function reduce(state: Entry<unknown>, action: EntryAction): Draft {
   switch (action.type) {
     case 'fetch-start':
       return { ...state, isFetching: true }

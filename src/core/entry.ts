@@ -15,17 +15,42 @@ export interface EntryHost {
 }
 
 /** One fetch in flight for an entry. */
-export interface Flight {
-  /** The entry's generation when this fetch started; a later set/remove/fetch supersedes it. */
-  readonly generation: number
-  readonly controller: AbortController
-  promise: Promise<unknown>
+export class Flight {
+  promise: Promise<unknown> = Promise.resolve()
   /** A `cache.fetch()` or `refetch()` caller awaits it: never abort it. */
-  hasCaller: boolean
+  hasCaller = false
   /** An invalidation hit the entry while this fetch ran: its result is not fresh. */
-  invalidated: boolean
+  invalidated = false
   /** Settles when the one follow-up fetch owed to those invalidations settles. */
-  followUp: { promise: Promise<void>; resolve: () => void } | null
+  followUp: { promise: Promise<void>; resolve: () => void } | null = null
+  aborted = false
+  private reason: unknown = undefined
+  // Made only when someone reads the signal (most fetchers never do): an
+  // AbortController per fetch is the largest allocation of a fetch.
+  private controller: AbortController | null = null
+
+  /** `generation`: the entry's generation when this fetch started; a later set/remove/fetch supersedes it. */
+  constructor(readonly generation: number) {}
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController()
+      if (this.aborted) this.controller.abort(this.reason)
+    }
+    return this.controller.signal
+  }
+
+  abort(reason: unknown): void {
+    if (this.aborted) return
+    this.aborted = true
+    this.reason = reason
+    this.controller?.abort(reason)
+  }
+
+  /** Throws the abort reason if this fetch was aborted. */
+  throwIfAborted(): void {
+    if (this.aborted) throw this.reason
+  }
 }
 
 /** Something attached to an entry: an observer (a mounted hook). */
@@ -141,8 +166,9 @@ export class QueryEntry implements Indexable {
 
   dispatch(action: EntryAction): void {
     const previous = this.snapshot
-    const state = reduce(previous, action)
-    this.snapshot = { ...state, isStale: this.computeStale(state.updatedAt) }
+    const next = reduce(previous, action)
+    next.isStale = this.computeStale(next.updatedAt)
+    this.snapshot = next
     if (this.snapshot.modelVersion !== this.indexedVersion) this.host.reversion(this, this.snapshot.modelVersion)
     this.host.changed(this, previous)
   }
@@ -158,8 +184,7 @@ export class QueryEntry implements Indexable {
 
   /** A change no observer needs to hear about (what the entry depends on). */
   private silently(action: EntryAction): void {
-    const state = reduce(this.snapshot, action)
-    this.snapshot = { ...state, isStale: this.snapshot.isStale }
+    this.snapshot = reduce(this.snapshot, action)
   }
 }
 

@@ -4,6 +4,11 @@ import { formatKey } from './key'
 import { isNotModified, isVersioned } from './result'
 import { delay } from './scheduler'
 
+let never: AbortSignal | undefined
+function neverAborted(): AbortSignal {
+  return (never ??= new AbortController().signal)
+}
+
 /** Retry backoff: 1 s, 2 s, 4 s … capped at 30 s. */
 export function backoff(attempt: number): number {
   return Math.min(1000 * 2 ** attempt, 30_000)
@@ -38,14 +43,15 @@ function describeThrown(value: unknown): string {
 
 /** Runs one fetch of an entry with retries; resolves with the data it produced (or that superseded it). */
 export async function runFetch(core: CacheCore, entry: QueryEntry, flight: Flight): Promise<unknown> {
-  const { signal } = flight.controller
   const retries = entry.retry ?? core.options.retry
+  // Without a limit the gate never queues, so it needs no signal to cancel a wait.
+  const limited = core.options.maxConcurrentFetches !== Infinity
   for (let attempt = 0; ; attempt++) {
-    const wait = core.gate.enter(signal)
+    const wait = core.gate.enter(limited ? flight.signal : neverAborted())
     if (wait) await wait // rejects with the abort reason when aborted while queued
-    if (signal.aborted) {
+    if (flight.aborted) {
       core.gate.leave()
-      throw signal.reason
+      flight.throwIfAborted()
     }
     core.counters.fetches++
     const modelVersion = core.versionOf(entry.indexedModel)
@@ -57,7 +63,9 @@ export async function runFetch(core: CacheCore, entry: QueryEntry, flight: Fligh
       value = await fetcher({
         key: entry.snapshot.key,
         segment: entry.segment,
-        signal,
+        get signal() {
+          return flight.signal
+        },
         etag: entry.snapshot.etag,
         modelVersion,
       })
@@ -66,7 +74,7 @@ export async function runFetch(core: CacheCore, entry: QueryEntry, flight: Fligh
     } finally {
       core.gate.leave()
     }
-    if (signal.aborted) throw signal.reason
+    flight.throwIfAborted()
     if (core.isSuperseded(entry, flight)) return core.landSuperseded(entry, flight)
     if (!failure) {
       const landed = land(core, entry, flight, value, modelVersion)
@@ -75,7 +83,7 @@ export async function runFetch(core: CacheCore, entry: QueryEntry, flight: Fligh
       throw landed.error
     }
     if (attempt < retries && isRetryable(failure)) {
-      await delay(backoff(attempt), signal)
+      await delay(backoff(attempt), flight.signal)
       if (core.isSuperseded(entry, flight)) return core.landSuperseded(entry, flight)
       continue
     }
