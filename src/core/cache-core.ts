@@ -20,6 +20,8 @@ import type {
 } from './types'
 
 const noop = () => {}
+/** Shared by every entry that depends on no tag. */
+const NO_TAGS: readonly string[] = Object.freeze([])
 
 function abortError(): Error {
   const error = new Error('cachet: fetch aborted: nobody waits for its result any more')
@@ -105,7 +107,7 @@ export class CacheCore implements EntryHost {
     const id = this.idFor(hashed.hash, segment)
     let entry = this.entries.get(id)
     if (!entry) {
-      entry = new QueryEntry(this, id, key, segment, tags ? Object.freeze([...tags]) : [], model)
+      entry = new QueryEntry(this, id, key, segment, tags ? Object.freeze([...tags]) : NO_TAGS, model)
       this.entries.set(id, entry)
       this.index.add(entry)
       if (announce) this.announce(entry)
