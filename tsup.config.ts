@@ -1,5 +1,122 @@
 import { defineConfig } from 'tsup'
 
+/**
+ * Internal member names the build shortens (esbuild `mangleProps`): long
+ * names read well in the source but are repeated hundreds of times in the
+ * bundle. Only names that are ours alone go here: never a public field or
+ * method (Entry, options, Cache, CacheEvent, the observer methods React
+ * calls), never a name a platform or dependency object also has (Map, Set,
+ * Promise, AbortSignal, DOM, EventEmitter), and never a name of anything that
+ * is serialized (server messages, BroadcastChannel posts). Tests run on the
+ * source, so `bench/dist-smoke.ts` (part of `npm run size`) exercises the
+ * built files to prove a name here never breaks them.
+ *
+ * Each format is one esbuild run over both entries and their shared chunk,
+ * so a name is shortened the same way everywhere it is used.
+ */
+const internalMembers = [
+  // QueryEntry (src/core/entry.ts)
+  'snapshot',
+  'indexedTags',
+  'indexedModel',
+  'indexedVersion',
+  'flight',
+  'generation',
+  'observers',
+  'gcDue',
+  'staleTimer',
+  'removed',
+  'announced',
+  'invalidated',
+  'hasObservers',
+  'isActive',
+  'computeStale',
+  'restamp',
+  'applyOptions',
+  'applyTags',
+  'silently',
+  'dispatch',
+  // Flight
+  'hasCaller',
+  'followUp',
+  // CacheCore and its EntryHost side (src/core/cache-core.ts)
+  'gate',
+  'batch',
+  'counters',
+  'detachEnvironment',
+  'defaultStaleTime',
+  'changed',
+  'retag',
+  'remodel',
+  'reversion',
+  'idFor',
+  'ensure',
+  'announce',
+  'ensureForQuery',
+  'scheduleGc',
+  'scheduleStaleFlip',
+  'versionOf',
+  'fetchQuery',
+  'fetchEntry',
+  'startFetch',
+  'isSuperseded',
+  'landSuperseded',
+  'landSuccess',
+  'landNotModified',
+  'landError',
+  'followUpOf',
+  'maybeAbort',
+  'attach',
+  'detach',
+  'attachEnvironment',
+  'refetchActive',
+  'invalidateEntry',
+  'candidates',
+  'withHash',
+  // InvalidationIndex
+  'byTag',
+  'bySegment',
+  'byModel',
+  'byVersion',
+  'byPrefix',
+  'setTags',
+  'setModel',
+  'setVersion',
+  // GcQueue and the scheduler
+  'lanes',
+  'timerDue',
+  'expire',
+  'schedule',
+  'sweep',
+  'dues',
+  'arm',
+  'waiting',
+  'cancelled',
+  'scheduled',
+  // Observer (src/core/observer.ts)
+  'core',
+  'hashed',
+  'attachedTo',
+  'stopInterval',
+  'intervalMs',
+  'counted',
+  'notify',
+  'mount',
+  'startInterval',
+  // QueryStore (src/react/tracked-result.ts)
+  'observer',
+  'tracked',
+  'derivedSelect',
+  'derivedPlaceholder',
+  'returned',
+  'rendered',
+  'selectedFrom',
+  'markRead',
+  'differs',
+  'derive',
+  'applySelect',
+]
+
 export default defineConfig({
   entry: { index: 'src/index.ts', 'server/index': 'src/server/index.ts' },
   format: ['esm', 'cjs'],
@@ -9,4 +126,7 @@ export default defineConfig({
   target: 'es2022',
   treeshake: true,
   external: ['react', 'use-sync-external-store', 'zod', 'ioredis'],
+  esbuildOptions(options) {
+    options.mangleProps = new RegExp(`^(${internalMembers.join('|')})$`)
+  },
 })
