@@ -30,13 +30,8 @@ interface QueryState<S> {
   updatedAt: number
 }
 
-// One bit per field a component can read.
-const DATA = 1
-const ERROR = 2
-const STATUS = 4
-const FETCHING = 8
-const STALE = 16
-const UPDATED = 32
+// The fields a component can read; a field's bit in `tracked` is 1 << its index.
+const FIELDS = ['data', 'error', 'status', 'isFetching', 'isStale', 'updatedAt'] as const
 
 /**
  * The bridge between one observer and `useSyncExternalStore`, one per hook
@@ -49,26 +44,32 @@ const UPDATED = 32
  */
 export class QueryStore<T, S> {
   /** Set on every render, before `useSyncExternalStore` reads the snapshot. */
-  select: ((data: T) => S) | undefined = undefined
-  placeholderData: T | undefined = undefined
+  select: ((data: T) => S) | undefined
+  placeholderData: T | undefined
 
   /** Fields read through any result this store handed out (they accumulate). */
   private tracked = 0
   /** `current` was derived from this entry, select function and placeholder. */
-  private entry: Entry<T> | undefined = undefined
-  private derivedSelect: ((data: T) => S) | undefined = undefined
-  private derivedPlaceholder: T | undefined = undefined
+  private entry: Entry<T> | undefined
+  private derivedSelect: ((data: T) => S) | undefined
+  private derivedPlaceholder: T | undefined
   /** Newest state. */
-  private current: QueryState<S> | undefined = undefined
+  private current: QueryState<S> | undefined
   /** What `getSnapshot` last returned, so what React holds. */
-  private returned: QueryState<S> | undefined = undefined
+  private returned: QueryState<S> | undefined
   /** The state the last render read. */
-  private rendered: QueryState<S> | undefined = undefined
-  private result: TrackedResult<T, S> | undefined = undefined
+  private rendered: QueryState<S> | undefined
+  private result: TrackedResult<T, S> | undefined
   // `select` runs again only when the data or the function changes.
   private selectedFrom: { raw: T; select: (data: T) => S; selected: S } | undefined
 
-  constructor(readonly observer: QueryObserver<T>) {}
+  // A field assigned in the constructor, not a parameter property: esbuild's
+  // property mangling misses a parameter property's field (evanw/esbuild#4528).
+  readonly observer: QueryObserver<T>
+
+  constructor(observer: QueryObserver<T>) {
+    this.observer = observer
+  }
 
   // Arrow properties: stable identities for useSyncExternalStore and for users.
   readonly subscribe = (listener: () => void): (() => void) => this.observer.subscribe(listener)
@@ -98,8 +99,8 @@ export class QueryStore<T, S> {
 
   /** The object a render returns: the newest state, recording what is read. */
   read(): UseCachedQueryResult<T, S> {
-    const state = this.current
-    if (state === undefined) throw new Error('QueryStore.read() before getSnapshot()')
+    // useSyncExternalStore has called getSnapshot by now, which set `current`.
+    const state = this.current!
     this.rendered = state
     if (this.result === undefined || this.result.state !== state) this.result = new TrackedResult(this, state)
     return this.result
@@ -111,16 +112,7 @@ export class QueryStore<T, S> {
   }
 
   private differs(a: QueryState<S>, b: QueryState<S>): boolean {
-    const t = this.tracked
-    return (
-      (t & DATA && !Object.is(a.data, b.data)) ||
-      (t & ERROR && a.error !== b.error) ||
-      (t & STATUS && a.status !== b.status) ||
-      (t & FETCHING && a.isFetching !== b.isFetching) ||
-      (t & STALE && a.isStale !== b.isStale) ||
-      (t & UPDATED && a.updatedAt !== b.updatedAt) ||
-      false
-    )
+    return FIELDS.some((field, bit) => this.tracked & (1 << bit) && !Object.is(a[field], b[field]))
   }
 
   private derive(entry: Entry<T> | undefined): QueryState<S> {
@@ -152,6 +144,9 @@ export class QueryStore<T, S> {
   }
 }
 
+// Declares the field getters that are defined below from FIELDS.
+interface TrackedResult<T, S> extends Readonly<QueryState<S>> {}
+
 /**
  * A result whose getters record what the component reads. Getters on the
  * prototype, not own ones: an object literal with accessors is built through
@@ -161,36 +156,22 @@ export class QueryStore<T, S> {
  */
 class TrackedResult<T, S> implements UseCachedQueryResult<T, S> {
   constructor(
-    private readonly store: QueryStore<T, S>,
+    readonly store: QueryStore<T, S>,
     readonly state: QueryState<S>,
   ) {}
 
-  get data(): S | undefined {
-    this.store.markRead(DATA)
-    return this.state.data
-  }
-  get error(): Error | undefined {
-    this.store.markRead(ERROR)
-    return this.state.error
-  }
-  get status(): QueryStatus {
-    this.store.markRead(STATUS)
-    return this.state.status
-  }
-  get isFetching(): boolean {
-    this.store.markRead(FETCHING)
-    return this.state.isFetching
-  }
-  get isStale(): boolean {
-    this.store.markRead(STALE)
-    return this.state.isStale
-  }
-  get updatedAt(): number {
-    this.store.markRead(UPDATED)
-    return this.state.updatedAt
-  }
   /** The store's bound function: `onClick={query.refetch}` works. */
   get refetch(): () => Promise<T> {
     return this.store.refetch
   }
 }
+
+// One getter per field, defined from the same list as the bits.
+FIELDS.forEach((field, bit) => {
+  Object.defineProperty(TrackedResult.prototype, field, {
+    get(this: TrackedResult<unknown, unknown>) {
+      this.store.markRead(1 << bit)
+      return this.state[field]
+    },
+  })
+})
