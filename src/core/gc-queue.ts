@@ -23,8 +23,13 @@ export class GcQueue<E extends Collectable> {
   private readonly lanes = new Map<number, Lane<E>>()
   private timer: Cancel | null = null
   private timerDue = Infinity
+  // Not a parameter property: esbuild's property mangling misses a parameter
+  // property's field declaration (evanw/esbuild#4528).
+  private readonly expire: (entry: E) => void
 
-  constructor(private readonly expire: (entry: E) => void) {}
+  constructor(expire: (entry: E) => void) {
+    this.expire = expire
+  }
 
   schedule(entry: E, delay: number): void {
     const due = Date.now() + delay

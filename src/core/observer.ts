@@ -64,12 +64,13 @@ class Observer<T> implements QueryObserver<T>, Attached {
   private intervalMs: number | undefined
   /** The entry this observer's mount was counted for in stats(). */
   private counted: QueryEntry | null = null
+  // Not a parameter property: esbuild's property mangling misses a parameter
+  // property's field declaration (evanw/esbuild#4528).
+  private readonly core: CacheCore
 
-  constructor(
-    private readonly core: CacheCore,
-    options: ObserverOptions<T>,
-  ) {
+  constructor(core: CacheCore, options: ObserverOptions<T>) {
     checkQueryOptions(options as QueryOptions<unknown>, 'useCachedQuery')
+    this.core = core
     this.options = options
     this.hashed = hashKey(options.key)
     this.id = core.idFor(this.hashed.hash, options.segment)
