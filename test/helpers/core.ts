@@ -1,5 +1,5 @@
-import { vi } from 'vitest'
-import type { FetchContext } from '../../src/core/types'
+import { afterEach, beforeEach, vi } from 'vitest'
+import type { Cache, FetchContext } from '../../src/core/types'
 import { deferred, type Deferred } from './deferred'
 
 /** One fetcher run: what it was given, when it started, and how to answer it. */
@@ -50,4 +50,32 @@ export function track<T>(promise: Promise<T>) {
     },
   )
   return state
+}
+
+/** Runs every test of the calling file on fake timers, restoring real ones after each. */
+export function fakeTimersEachTest(): void {
+  beforeEach(() => {
+    vi.useFakeTimers()
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+}
+
+/**
+ * Runs every test of the calling file on fake timers with a fresh cache from
+ * `create`, handed to `use` before the test; after it, clears that cache and
+ * restores real timers.
+ */
+export function cacheEachTest(create: () => Cache, use: (cache: Cache) => void): void {
+  let cache: Cache
+  beforeEach(() => {
+    vi.useFakeTimers()
+    cache = create()
+    use(cache)
+  })
+  afterEach(() => {
+    cache.clear()
+    vi.useRealTimers()
+  })
 }

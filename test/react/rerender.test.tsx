@@ -1,21 +1,16 @@
 import { screen } from '@testing-library/react'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Cache, FetchContext } from '../../src/core/types'
 import { useCachedQuery } from '../../src/react/use-cached-query'
-import { controlledFetcher } from '../helpers/core'
+import { cacheEachTest, controlledFetcher } from '../helpers/core'
 import { elapse, renderWith, settle, testCache } from './helpers'
 
 // Render counters: each component bumps its own count on every render.
 let cache: Cache
 let renders: Record<string, number>
-beforeEach(() => {
-  vi.useFakeTimers()
-  cache = testCache()
+cacheEachTest(testCache, (c) => {
+  cache = c
   renders = {}
-})
-afterEach(() => {
-  cache.clear()
-  vi.useRealTimers()
 })
 
 function count(name: string) {

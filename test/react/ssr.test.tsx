@@ -1,20 +1,14 @@
 // @vitest-environment node
 import { renderToString } from 'react-dom/server'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createCache } from '../../src/core/cache'
 import type { Cache } from '../../src/core/types'
 import { CacheProvider } from '../../src/react/provider'
 import { useCachedQuery } from '../../src/react/use-cached-query'
+import { cacheEachTest } from '../helpers/core'
 
 let cache: Cache
-beforeEach(() => {
-  vi.useFakeTimers()
-  cache = createCache()
-})
-afterEach(() => {
-  cache.clear()
-  vi.useRealTimers()
-})
+cacheEachTest(createCache, (c) => (cache = c))
 
 function View({ id }: { id: number }) {
   const q = useCachedQuery({ key: ['user', id], fetcher, placeholderData: undefined })

@@ -1,19 +1,12 @@
 import { screen } from '@testing-library/react'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Cache } from '../../src/core/types'
 import { useCachedQuery } from '../../src/react/use-cached-query'
-import { controlledFetcher } from '../helpers/core'
+import { cacheEachTest, controlledFetcher } from '../helpers/core'
 import { renderWith, settle, testCache } from './helpers'
 
 let cache: Cache
-beforeEach(() => {
-  vi.useFakeTimers()
-  cache = testCache()
-})
-afterEach(() => {
-  cache.clear()
-  vi.useRealTimers()
-})
+cacheEachTest(testCache, (c) => (cache = c))
 
 describe('StrictMode', () => {
   it('the double mount fetches once and never aborts', async () => {

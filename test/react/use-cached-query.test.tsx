@@ -1,21 +1,14 @@
 import { act, render, screen } from '@testing-library/react'
 import { useState } from 'react'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { Cache } from '../../src/core/types'
 import { CacheProvider } from '../../src/react/provider'
 import { useCachedQuery } from '../../src/react/use-cached-query'
-import { controlledFetcher } from '../helpers/core'
+import { cacheEachTest, controlledFetcher } from '../helpers/core'
 import { elapse, renderWith, settle, testCache } from './helpers'
 
 let cache: Cache
-beforeEach(() => {
-  vi.useFakeTimers()
-  cache = testCache()
-})
-afterEach(() => {
-  cache.clear()
-  vi.useRealTimers()
-})
+cacheEachTest(testCache, (c) => (cache = c))
 
 describe('useCachedQuery', () => {
   it('fetches on mount and moves from pending to success', async () => {

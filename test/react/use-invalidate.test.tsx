@@ -1,19 +1,24 @@
 import { act } from '@testing-library/react'
 import { useState } from 'react'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { Cache } from '../../src/core/types'
 import { useInvalidate, type Invalidate } from '../../src/react/use-invalidate'
+import { cacheEachTest } from '../helpers/core'
 import { renderWith, settle, testCache } from './helpers'
 
 let cache: Cache
-beforeEach(() => {
-  vi.useFakeTimers()
-  cache = testCache({ staleTime: 60_000 })
-})
-afterEach(() => {
-  cache.clear()
-  vi.useRealTimers()
-})
+cacheEachTest(() => testCache({ staleTime: 60_000 }), (c) => (cache = c))
+
+/** Mounts a component that calls useInvalidate and hands the function out. */
+function mountInvalidate(options?: { segment?: string }) {
+  const handle = { current: undefined as unknown as Invalidate }
+  function View() {
+    handle.current = useInvalidate()
+    return null
+  }
+  renderWith(cache, <View />, options)
+  return handle
+}
 
 describe('useInvalidate', () => {
   it('returns one stable function across renders', () => {
@@ -34,15 +39,10 @@ describe('useInvalidate', () => {
     cache.set(['recs'], 'all')
     cache.set(['recs'], 'arm a', { segment: 'arm-a' })
     cache.set(['recs'], 'arm b', { segment: 'arm-b' })
-    let invalidate!: Invalidate
-    function View() {
-      invalidate = useInvalidate()
-      return null
-    }
-    renderWith(cache, <View />, { segment: 'arm-a' })
+    const invalidate = mountInvalidate({ segment: 'arm-a' })
     let matched = 0
     await act(async () => {
-      matched = await invalidate({ key: ['recs'] })
+      matched = await invalidate.current({ key: ['recs'] })
     })
     expect(matched).toBe(3)
     expect(cache.get(['recs'])?.isStale).toBe(true)
@@ -53,14 +53,9 @@ describe('useInvalidate', () => {
   it('passes the target and mode through: a segment target, mode remove', async () => {
     cache.set(['recs'], 'arm a', { segment: 'arm-a' })
     cache.set(['recs'], 'arm b', { segment: 'arm-b' })
-    let invalidate!: Invalidate
-    function View() {
-      invalidate = useInvalidate()
-      return null
-    }
-    renderWith(cache, <View />)
+    const invalidate = mountInvalidate()
     await act(async () => {
-      await invalidate({ segment: 'arm-b' }, { mode: 'remove' })
+      await invalidate.current({ segment: 'arm-b' }, { mode: 'remove' })
     })
     await settle()
     expect(cache.get(['recs'], 'arm-b')?.data).toBeUndefined()

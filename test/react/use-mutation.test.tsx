@@ -1,22 +1,15 @@
 import { act, screen } from '@testing-library/react'
 import { useState } from 'react'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { Cache } from '../../src/core/types'
 import { useCachedQuery } from '../../src/react/use-cached-query'
 import { useMutation, type UseMutationOptions, type UseMutationResult } from '../../src/react/use-mutation'
-import { controlledFetcher, track } from '../helpers/core'
+import { cacheEachTest, controlledFetcher, track } from '../helpers/core'
 import { deferred, type Deferred } from '../helpers/deferred'
 import { renderWith, settle, testCache } from './helpers'
 
 let cache: Cache
-beforeEach(() => {
-  vi.useFakeTimers()
-  cache = testCache()
-})
-afterEach(() => {
-  cache.clear()
-  vi.useRealTimers()
-})
+cacheEachTest(testCache, (c) => (cache = c))
 
 /** Mounts a component that owns one useMutation and hands the result out. */
 function mountMutation<TData, TVars>(options: UseMutationOptions<TData, TVars>, segment?: string) {
