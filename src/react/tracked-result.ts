@@ -32,6 +32,7 @@ interface QueryState<S> {
 
 // The fields a component can read; a field's bit in `tracked` is 1 << its index.
 const FIELDS = ['data', 'error', 'status', 'isFetching', 'isStale', 'updatedAt'] as const
+type Field = (typeof FIELDS)[number]
 
 /**
  * The bridge between one observer and `useSyncExternalStore`, one per hook
@@ -107,8 +108,8 @@ export class QueryStore<T, S> {
   }
 
   /** Called by the result's getters. */
-  markRead(field: number): void {
-    this.tracked |= field
+  markRead(field: Field): void {
+    this.tracked |= 1 << FIELDS.indexOf(field)
   }
 
   private differs(a: QueryState<S>, b: QueryState<S>): boolean {
@@ -144,9 +145,6 @@ export class QueryStore<T, S> {
   }
 }
 
-// Declares the field getters that are defined below from FIELDS.
-interface TrackedResult<T, S> extends Readonly<QueryState<S>> {}
-
 /**
  * A result whose getters record what the component reads. Getters on the
  * prototype, not own ones: an object literal with accessors is built through
@@ -156,22 +154,35 @@ interface TrackedResult<T, S> extends Readonly<QueryState<S>> {}
  */
 class TrackedResult<T, S> implements UseCachedQueryResult<T, S> {
   constructor(
-    readonly store: QueryStore<T, S>,
+    private readonly store: QueryStore<T, S>,
     readonly state: QueryState<S>,
   ) {}
 
+  get data(): S | undefined {
+    return this.track('data')
+  }
+  get error(): Error | undefined {
+    return this.track('error')
+  }
+  get status(): QueryStatus {
+    return this.track('status')
+  }
+  get isFetching(): boolean {
+    return this.track('isFetching')
+  }
+  get isStale(): boolean {
+    return this.track('isStale')
+  }
+  get updatedAt(): number {
+    return this.track('updatedAt')
+  }
   /** The store's bound function: `onClick={query.refetch}` works. */
   get refetch(): () => Promise<T> {
     return this.store.refetch
   }
-}
 
-// One getter per field, defined from the same list as the bits.
-FIELDS.forEach((field, bit) => {
-  Object.defineProperty(TrackedResult.prototype, field, {
-    get(this: TrackedResult<unknown, unknown>) {
-      this.store.markRead(1 << bit)
-      return this.state[field]
-    },
-  })
-})
+  private track<F extends Field>(field: F): QueryState<S>[F] {
+    this.store.markRead(field)
+    return this.state[field]
+  }
+}
