@@ -14,8 +14,18 @@ import type {
   SetOptions,
 } from './types'
 
-const modes = ['stale', 'remove'] as const
-const policies = ['immediate', 'lazy'] as const
+/** Throws unless `value` is one of `allowed`: `invalidate: mode must be 'stale' or 'remove', got "soon"`. */
+function checkOneOf(where: string, name: string, value: unknown, allowed: readonly string[]): void {
+  if (!allowed.includes(value as string)) {
+    throw new TypeError(`${where}: ${name} must be '${allowed.join("' or '")}', got ${JSON.stringify(value)}`)
+  }
+}
+
+function checkName(name: string, value: unknown): void {
+  if (typeof value !== 'string' || value === '') {
+    throw new TypeError(`setModelVersion: ${name} must be a non-empty string, got ${JSON.stringify(value)}`)
+  }
+}
 
 /** Creates a query cache. Safe to call on a server: nothing touches the DOM until a query is observed. */
 export function createCache(options?: CacheOptions): Cache {
@@ -35,18 +45,14 @@ export function createCache(options?: CacheOptions): Cache {
     },
     invalidate(target: InvalidationTarget = {}, invalidateOptions: InvalidateOptions = {}): Promise<number> {
       const mode = invalidateOptions.mode ?? 'stale'
-      if (!modes.includes(mode)) {
-        throw new TypeError(`invalidate: mode must be 'stale' or 'remove', got ${JSON.stringify(mode)}`)
-      }
+      checkOneOf('invalidate', 'mode', mode, ['stale', 'remove'])
       return core.invalidate(target, mode)
     },
     setModelVersion(model: string, version: string, versionOptions: { policy?: ModelVersionPolicy } = {}): void {
-      if (typeof model !== 'string' || model === '') throw new TypeError(`setModelVersion: model must be a non-empty string, got ${JSON.stringify(model)}`)
-      if (typeof version !== 'string' || version === '') throw new TypeError(`setModelVersion: version must be a non-empty string, got ${JSON.stringify(version)}`)
+      checkName('model', model)
+      checkName('version', version)
       const policy = versionOptions.policy ?? 'lazy'
-      if (!policies.includes(policy)) {
-        throw new TypeError(`setModelVersion: policy must be 'immediate' or 'lazy', got ${JSON.stringify(policy)}`)
-      }
+      checkOneOf('setModelVersion', 'policy', policy, ['immediate', 'lazy'])
       core.setModelVersion(model, version, policy)
     },
     subscribe(listener: (event: CacheEvent) => void): () => void {

@@ -1,21 +1,22 @@
 // Browser signals as setup(callback) => cleanup adapters. Nothing runs at
 // import time, and without a window (a server, a worker) they do nothing.
 
-export function listenFocus(onFocus: () => void): () => void {
+/** Listens to window events; returns the cleanup. */
+function listen(events: readonly string[], listener: () => void): () => void {
   if (typeof window === 'undefined' || typeof window.addEventListener !== 'function') return () => {}
-  const onVisibility = () => {
-    if (typeof document !== 'undefined' && document.visibilityState === 'visible') onFocus()
-  }
-  window.addEventListener('focus', onFocus)
-  window.addEventListener('visibilitychange', onVisibility)
+  for (const event of events) window.addEventListener(event, listener)
   return () => {
-    window.removeEventListener('focus', onFocus)
-    window.removeEventListener('visibilitychange', onVisibility)
+    for (const event of events) window.removeEventListener(event, listener)
   }
 }
 
+export function listenFocus(onFocus: () => void): () => void {
+  // A tab coming back fires visibilitychange; count it only when it became visible.
+  return listen(['focus', 'visibilitychange'], () => {
+    if (typeof document === 'undefined' || document.visibilityState === 'visible') onFocus()
+  })
+}
+
 export function listenOnline(onOnline: () => void): () => void {
-  if (typeof window === 'undefined' || typeof window.addEventListener !== 'function') return () => {}
-  window.addEventListener('online', onOnline)
-  return () => window.removeEventListener('online', onOnline)
+  return listen(['online'], onOnline)
 }

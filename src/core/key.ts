@@ -79,12 +79,12 @@ function stringify(value: unknown, path: string, ancestors: unknown[], paths: st
 
 function describe(value: unknown): string {
   if (value === null) return 'null'
-  if (typeof value === 'function') return 'a function'
-  if (typeof value === 'symbol') return 'a symbol'
-  if (typeof value === 'bigint') return 'a bigint'
-  if (typeof value !== 'object') return `${typeof value} ${String(value)}`
-  const name = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name
-  return name ? name : 'an object'
+  const type = typeof value
+  if (type === 'object') {
+    return (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name || 'an object'
+  }
+  // A primitive shows its value (`number NaN`); a function, symbol or bigint only its kind.
+  return type === 'function' || type === 'symbol' || type === 'bigint' ? `a ${type}` : `${type} ${String(value)}`
 }
 
 /**
@@ -110,13 +110,8 @@ export function partsOf(hash: string, keyLength: number): readonly string[] {
   return keyLength === 0 ? [] : hash.split(SEPARATOR)
 }
 
-/** A readable form of a key for error messages: `["recs",7]`. */
+/** A readable form of a key for error messages: `["recs",7]`. Keys are checked JSON, so this cannot throw. */
 export function formatKey(key: QueryKey, segment?: string): string {
-  let text: string
-  try {
-    text = JSON.stringify(key)
-  } catch {
-    text = String(key)
-  }
+  const text = JSON.stringify(key)
   return segment === undefined ? text : `${text} (segment ${JSON.stringify(segment)})`
 }
