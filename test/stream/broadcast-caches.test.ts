@@ -1,42 +1,13 @@
 // @vitest-environment node
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createCache } from '../../src/core/cache'
 import { observe } from '../../src/core/observer'
-import type { Cache, CacheEvent, QueryKey } from '../../src/core/types'
+import type { CacheEvent, QueryKey } from '../../src/core/types'
 import { broadcastInvalidations } from '../../src/stream/broadcast'
+import { cleanups, freshChannelName, invalidatedWithTag, nextEvent } from './two-tabs'
 
 // Two real caches on one BroadcastChannel, as two tabs would be. Delivery is
-// asynchronous; every wait is event-driven and bounded by BOUND_MS.
-const BOUND_MS = 2_000
-let channelCount = 0
-const cleanups: Array<() => void> = []
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup()
-})
-
-function freshChannelName(): string {
-  channelCount += 1
-  return `cachet-tabs-${process.pid}-${channelCount}`
-}
-
-/** Resolves with the first event of `cache` that `match` accepts; rejects after the bound. */
-function nextEvent(cache: Cache, match: (event: CacheEvent) => boolean, what: string): Promise<CacheEvent> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      stop()
-      reject(new Error(`timed out after ${BOUND_MS} ms waiting for ${what}`))
-    }, BOUND_MS)
-    const stop = cache.subscribe((event) => {
-      if (!match(event)) return
-      clearTimeout(timer)
-      stop()
-      resolve(event)
-    })
-  })
-}
-
-const invalidatedWithTag = (tag: string) => (event: CacheEvent) =>
-  event.type === 'invalidated' && (event.target.tags?.includes(tag) ?? false)
+// asynchronous; every wait is event-driven and bounded (see ./two-tabs).
 
 /** A tab: a cache with one observed entry whose fetcher counts its runs, relaying on `channel`. */
 async function tab(channel: string, query: { key: QueryKey; tags?: string[]; model?: string } = { key: ['recs', 7], tags: ['product:42'] }) {
@@ -61,7 +32,7 @@ async function tab(channel: string, query: { key: QueryKey; tags?: string[]; mod
 
 describe('broadcastInvalidations between two caches', () => {
   it("an invalidation in one tab refetches the other tab's active entry exactly once, with no echo", async () => {
-    const channel = freshChannelName()
+    const channel = freshChannelName('cachet-tabs')
     const a = await tab(channel)
     const b = await tab(channel)
 
@@ -93,7 +64,7 @@ describe('broadcastInvalidations between two caches', () => {
   })
 
   it("a model-version change in one tab reaches the other and refetches its answers of the old version", async () => {
-    const channel = freshChannelName()
+    const channel = freshChannelName('cachet-tabs')
     const query = { key: ['answer'], model: 'recommender' }
     const a = await tab(channel, query)
     const b = await tab(channel, query)
@@ -107,7 +78,7 @@ describe('broadcastInvalidations between two caches', () => {
   })
 
   it('a bad message from another tab (another cachet version, say) changes nothing and reaches onError', async () => {
-    const channel = freshChannelName()
+    const channel = freshChannelName('cachet-tabs')
     const b = await tab(channel)
     const other = new BroadcastChannel(channel)
     cleanups.push(() => other.close())

@@ -1,12 +1,13 @@
 // @vitest-environment node
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createCache } from '../../src/core/cache'
 import { observe } from '../../src/core/observer'
-import type { Cache, CacheEvent } from '../../src/core/types'
+import type { CacheEvent } from '../../src/core/types'
 import { broadcastInvalidations } from '../../src/stream/broadcast'
 import { connectInvalidations } from '../../src/stream/connect'
 import { controlledFetcher } from '../helpers/core'
 import { FakeEventSource } from '../helpers/fake-event-source'
+import { cleanups, freshChannelName, invalidatedWithTag, nextEvent } from './two-tabs'
 
 // The natural setup: every tab has its own stream AND relays to the others, so
 // each server event reaches a tab twice. Two real caches on one real
@@ -14,37 +15,10 @@ import { FakeEventSource } from '../helpers/fake-event-source'
 // the same URL. Fetchers answer when the test says so, which keeps every
 // refetch in flight while the relayed copy arrives (the case that used to
 // cost a second fetch). Relay delivery is asynchronous: every wait is
-// event-driven and bounded by BOUND_MS.
-const BOUND_MS = 2_000
+// event-driven and bounded (see ./two-tabs).
 const STREAM_URL = 'https://app.test/events'
 const KEY = ['recs', 7]
-let channelCount = 0
 let sentinelCount = 0
-const cleanups: Array<() => void> = []
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup()
-})
-
-function freshChannelName(): string {
-  channelCount += 1
-  return `cachet-streams-${process.pid}-${channelCount}`
-}
-
-/** Resolves with the first event of `cache` that `match` accepts; rejects after the bound. */
-function nextEvent(cache: Cache, match: (event: CacheEvent) => boolean, what: string): Promise<CacheEvent> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      stop()
-      reject(new Error(`timed out after ${BOUND_MS} ms waiting for ${what}`))
-    }, BOUND_MS)
-    const stop = cache.subscribe((event) => {
-      if (!match(event)) return
-      clearTimeout(timer)
-      stop()
-      resolve(event)
-    })
-  })
-}
 
 const landed = (data: string) => (event: CacheEvent) =>
   event.type === 'updated' && event.entry.status === 'success' && event.entry.data === data && !event.entry.isFetching
@@ -68,6 +42,12 @@ async function tab(channel: string, name: string) {
 }
 type Tab = Awaited<ReturnType<typeof tab>>
 
+/** Tabs `a` and `b` on one fresh channel. */
+async function twoTabs(): Promise<[Tab, Tab]> {
+  const channel = freshChannelName('cachet-streams')
+  return [await tab(channel, 'a'), await tab(channel, 'b')]
+}
+
 /**
  * Proves `to` has handled everything `from` posted so far: one sender's
  * messages arrive in order, so once a later local invalidation of `from`
@@ -77,7 +57,7 @@ type Tab = Awaited<ReturnType<typeof tab>>
 async function drained(from: Tab, to: Tab): Promise<void> {
   sentinelCount += 1
   const tag = `sentinel-${sentinelCount}`
-  const heard = nextEvent(to.cache, (e) => e.type === 'invalidated' && (e.target.tags?.includes(tag) ?? false), `${to.name} hearing ${from.name}'s ${tag}`)
+  const heard = nextEvent(to.cache, invalidatedWithTag(tag), `${to.name} hearing ${from.name}'s ${tag}`)
   await from.cache.invalidate({ tags: [tag] })
   await heard
 }
@@ -90,6 +70,14 @@ async function answer(t: Tab, n: number): Promise<void> {
   await done
 }
 
+/** Each tab has handled all the other posted so far; then each answers run `n` of its fetcher. */
+async function drainedThenAnswered(a: Tab, b: Tab, n: number): Promise<void> {
+  await drained(a, b)
+  await drained(b, a)
+  await answer(a, n)
+  await answer(b, n)
+}
+
 const priceEdit = { type: 'invalidate', tags: ['product:42'] }
 const modelSwitch = { type: 'model-version', model: 'recommender', version: 'r3', policy: 'immediate' }
 
@@ -98,19 +86,14 @@ describe.each([
   ['an immediate model-version change', modelSwitch],
 ])('each tab with its own stream and the relay: %s with an event id', (_, message) => {
   it("reaches both streams before either relayed copy: each tab's fetcher runs once", async () => {
-    const channel = freshChannelName()
-    const a = await tab(channel, 'a')
-    const b = await tab(channel, 'b')
+    const [a, b] = await twoTabs()
 
     a.source.emit(message, { id: '1700000000000-0' })
     b.source.emit(message, { id: '1700000000000-0' })
     expect(a.calls).toHaveLength(2)
     expect(b.calls).toHaveLength(2)
     // Both relayed copies arrive while both refetches are still in flight.
-    await drained(a, b)
-    await drained(b, a)
-    await answer(a, 1)
-    await answer(b, 1)
+    await drainedThenAnswered(a, b, 1)
 
     expect(a.calls).toHaveLength(2)
     expect(b.calls).toHaveLength(2)
@@ -122,9 +105,7 @@ describe.each([
   })
 
   it("reaches one tab through the relay before its own stream: that tab's fetcher still runs once", async () => {
-    const channel = freshChannelName()
-    const a = await tab(channel, 'a')
-    const b = await tab(channel, 'b')
+    const [a, b] = await twoTabs()
 
     const bHeard = nextEvent(b.cache, (e) => e.type === (message === modelSwitch ? 'model-version' : 'invalidated'), "b hearing a's relay")
     a.source.emit(message, { id: '1700000000000-0' })
@@ -132,10 +113,7 @@ describe.each([
     expect(b.calls).toHaveLength(2)
     // b's own stream delivers the same event while the refetch it caused is in flight.
     b.source.emit(message, { id: '1700000000000-0' })
-    await drained(a, b)
-    await drained(b, a)
-    await answer(a, 1)
-    await answer(b, 1)
+    await drainedThenAnswered(a, b, 1)
 
     expect(a.calls).toHaveLength(2)
     expect(b.calls).toHaveLength(2)
@@ -152,16 +130,11 @@ describe('each tab with its own stream and the relay: events without ids', () =>
   // applied, as before: the copy that lands during the refetch costs the one
   // extra fetch that any invalidation during a fetch costs.
   it('applies both copies, as before: one follow-up fetch per tab', async () => {
-    const channel = freshChannelName()
-    const a = await tab(channel, 'a')
-    const b = await tab(channel, 'b')
+    const [a, b] = await twoTabs()
 
     a.source.emit(priceEdit)
     b.source.emit(priceEdit)
-    await drained(a, b)
-    await drained(b, a)
-    await answer(a, 1)
-    await answer(b, 1)
+    await drainedThenAnswered(a, b, 1)
     expect(a.calls).toHaveLength(3)
     expect(b.calls).toHaveLength(3)
     await answer(a, 2)

@@ -1,5 +1,5 @@
 // @vitest-environment node
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createCache } from '../../src/core/cache'
 import type { CacheEvent } from '../../src/core/types'
 import { applyingEvent, wasApplied } from '../../src/stream/applied-events'
@@ -7,21 +7,11 @@ import { broadcastInvalidations } from '../../src/stream/broadcast'
 import { connectInvalidations } from '../../src/stream/connect'
 import { FakeEventSource } from '../helpers/fake-event-source'
 import { recordingCache } from './recording-cache'
+import { BOUND_MS, cleanups, freshChannelName } from './two-tabs'
 
-// BroadcastChannel delivers asynchronously (Node has it since 18); every wait
-// here is event-driven and bounded. Messages from one sender arrive in order,
+// BroadcastChannel delivers asynchronously; every wait here is event-driven
+// and bounded (see ./two-tabs). Messages from one sender arrive in order,
 // which is what lets a later message prove an earlier one was never sent.
-const BOUND_MS = 2_000
-let channelCount = 0
-const cleanups: Array<() => void> = []
-afterEach(() => {
-  for (const cleanup of cleanups.splice(0).reverse()) cleanup()
-})
-
-function freshChannelName(): string {
-  channelCount += 1
-  return `cachet-test-${process.pid}-${channelCount}`
-}
 
 /** A plain BroadcastChannel standing in for another tab: records what it receives. */
 function otherTab(name: string) {
@@ -81,7 +71,7 @@ const invalidated = (target: object, mode: 'stale' | 'remove' = 'stale'): CacheE
 
 describe('broadcastInvalidations: sending', () => {
   it("posts this tab's invalidations and model-version changes, without the count", async () => {
-    const name = freshChannelName()
+    const name = freshChannelName('cachet-test')
     const { cache, emit } = recordingCache()
     const tab = otherTab(name)
     relay(cache, name)
@@ -96,7 +86,7 @@ describe('broadcastInvalidations: sending', () => {
   })
 
   it('says all: true for an invalidation of everything', async () => {
-    const name = freshChannelName()
+    const name = freshChannelName('cachet-test')
     const { cache, emit } = recordingCache()
     const tab = otherTab(name)
     relay(cache, name)
@@ -109,7 +99,7 @@ describe('broadcastInvalidations: sending', () => {
   })
 
   it('does not send an invalidation with a predicate (dropping it would widen the invalidation)', async () => {
-    const name = freshChannelName()
+    const name = freshChannelName('cachet-test')
     const { cache, emit } = recordingCache()
     const tab = otherTab(name)
     relay(cache, name)
@@ -120,7 +110,7 @@ describe('broadcastInvalidations: sending', () => {
   })
 
   it('ignores entry events', async () => {
-    const name = freshChannelName()
+    const name = freshChannelName('cachet-test')
     const { cache, emit } = recordingCache()
     const tab = otherTab(name)
     relay(cache, name)
@@ -133,7 +123,7 @@ describe('broadcastInvalidations: sending', () => {
   })
 
   it('stops relaying once stopped', () => {
-    const name = freshChannelName()
+    const name = freshChannelName('cachet-test')
     const { cache, listenerCount } = recordingCache()
     const stop = relay(cache, name)
     expect(listenerCount()).toBe(1)
@@ -145,7 +135,7 @@ describe('broadcastInvalidations: sending', () => {
 
 describe('broadcastInvalidations: receiving', () => {
   it("applies another tab's invalidation and model-version change", async () => {
-    const name = freshChannelName()
+    const name = freshChannelName('cachet-test')
     const { cache } = recordingCache()
     const tab = otherTab(name)
     relay(cache, name)
@@ -161,7 +151,7 @@ describe('broadcastInvalidations: receiving', () => {
   })
 
   it('does not post back what it applies (no echo)', async () => {
-    const name = freshChannelName()
+    const name = freshChannelName('cachet-test')
     const { cache, emit } = recordingCache()
     // Like the real cache: invalidate() emits its event synchronously.
     cache.invalidate.mockImplementation(async (target = {}, options) => {
@@ -186,7 +176,7 @@ describe('broadcastInvalidations: server event ids', () => {
   const stream = 'https://app.test/events'
 
   it("relays a stream event's change with its id and stream; a local change goes without", async () => {
-    const name = freshChannelName()
+    const name = freshChannelName('cachet-test')
     const cache = createCache()
     const source = new FakeEventSource(stream)
     const connection = connectInvalidations(cache, { source })
@@ -205,7 +195,7 @@ describe('broadcastInvalidations: server event ids', () => {
   })
 
   it('skips a relayed event this tab has applied, and records the ones it applies', async () => {
-    const name = freshChannelName()
+    const name = freshChannelName('cachet-test')
     const { cache } = recordingCache()
     applyingEvent(cache, { id: '5-0', stream }, () => {})
     const tab = otherTab(name)
@@ -219,7 +209,7 @@ describe('broadcastInvalidations: server event ids', () => {
   })
 
   it('rejects a malformed eventId or a stream without eventId, and applies nothing', async () => {
-    const name = freshChannelName()
+    const name = freshChannelName('cachet-test')
     const onError = vi.fn<(error: Error) => void>()
     const cache = createCache({ onError })
     const invalidate = vi.spyOn(cache, 'invalidate')
