@@ -3,11 +3,9 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { EventSource } from 'eventsource'
 import { afterAll, describe, expect, it, vi } from 'vitest'
-import { createCache } from '../../src/core/cache'
-import { observe } from '../../src/core/observer'
 import { createInvalidationHub, memoryStore, type InvalidationHub } from '../../src/server'
 import { connectInvalidations, type InvalidationConnection } from '../../src/stream/connect'
-import { waker } from './waker'
+import { activeEntry } from './waker'
 
 // The client against the real hub (cachet/server) over real HTTP: the hub's
 // ids, replay and `sync` drive the reconnect rule. The hub sends no `retry:`,
@@ -45,22 +43,7 @@ describe('connectInvalidations against the invalidation hub', () => {
     await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`
 
-    const onError = vi.fn<(error: Error) => void>()
-    const cache = createCache({ staleTime: 60_000, onError })
-    const w = waker(cache, BOUND_MS)
-    stops.push(() => w.stop())
-    let fetches = 0
-    const observer = observe(cache, {
-      key: ['recs', 7],
-      tags: ['product:42'],
-      fetcher: async () => {
-        fetches += 1
-        return `answer ${fetches}`
-      },
-    })
-    stops.push(observer.subscribe(() => {}))
-    const data = () => cache.get<string>(['recs', 7])?.data
-    await w.until(() => data() === 'answer 1', 'the first fetch')
+    const { cache, onError, w, data, fetches } = await activeEntry(BOUND_MS, stops)
     const invalidate = vi.spyOn(cache, 'invalidate')
 
     connection = connectInvalidations(cache, { url, eventSourceImpl: EventSource })
@@ -83,7 +66,7 @@ describe('connectInvalidations against the invalidation hub', () => {
     await w.until(() => cache.get(['marker']) !== undefined, 'a live event after the sync')
     expect(connection.state).toBe('open')
     expect(invalidate).not.toHaveBeenCalled()
-    expect(fetches).toBe(2)
+    expect(fetches()).toBe(2)
 
     // Drop again and publish past the store's retention: the hub cannot replay.
     dropStreams()

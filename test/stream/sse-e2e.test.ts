@@ -1,12 +1,10 @@
 // @vitest-environment node
 import { EventSource } from 'eventsource'
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest'
-import { createCache } from '../../src/core/cache'
-import { observe } from '../../src/core/observer'
 import type { Cache } from '../../src/core/types'
 import { connectInvalidations, type InvalidationConnection } from '../../src/stream/connect'
 import { startSseServer, type SseFrame, type SseServer } from '../helpers/sse-server'
-import { waker, type Waker } from './waker'
+import { activeEntry, type Waker } from './waker'
 
 // Real HTTP, real EventSource (the `eventsource` package), real timers: every
 // wait below is event-driven and bounded, and everything started is stopped.
@@ -33,28 +31,6 @@ afterAll(async () => {
   for (const server of [...servers]) await kill(server)
 })
 
-/** A cache with one active (observed) entry whose fetcher counts its runs. */
-async function activeEntry() {
-  const onError = vi.fn<(error: Error) => void>()
-  const cache = createCache({ staleTime: 60_000, onError })
-  const w = waker(cache, BOUND_MS)
-  cleanups.push(() => w.stop())
-  let fetches = 0
-  const observer = observe(cache, {
-    key: ['recs', 7],
-    tags: ['product:42'],
-    fetcher: async () => {
-      fetches += 1
-      w.wake()
-      return `answer ${fetches}`
-    },
-  })
-  cleanups.push(observer.subscribe(() => {}))
-  const data = () => cache.get<string>(['recs', 7])?.data
-  await w.until(() => data() === 'answer 1', 'the first fetch')
-  return { cache, onError, w, data, fetches: () => fetches }
-}
-
 function connect(cache: Cache, url: string, w: Waker): InvalidationConnection {
   const connection = connectInvalidations(cache, { url, eventSourceImpl: EventSource })
   cleanups.push(() => connection.close())
@@ -66,7 +42,7 @@ const json = (message: unknown, id?: string): SseFrame => ({ data: JSON.stringif
 
 describe('server-sent invalidations end to end', () => {
   it('plain server: a pushed invalidation refetches the active entry; after a crash and restart the reconnect invalidates it', async () => {
-    const { cache, onError, w, data, fetches } = await activeEntry()
+    const { cache, onError, w, data, fetches } = await activeEntry(BOUND_MS, cleanups)
     let server = await serve({})
     const connection = connect(cache, server.url, w)
     await w.until(() => connection.state === 'open', 'the stream to open')
@@ -91,7 +67,7 @@ describe('server-sent invalidations end to end', () => {
   })
 
   it("replaying server: 'complete' applies the replay and refetches nothing; 'unavailable' refetches", async () => {
-    const { cache, onError, w, data, fetches } = await activeEntry()
+    const { cache, onError, w, data, fetches } = await activeEntry(BOUND_MS, cleanups)
     const invalidate = vi.spyOn(cache, 'invalidate')
     const firstConnect = () => [json({ type: 'sync', replay: 'none' })]
     let server = await serve({ onConnect: firstConnect })
@@ -136,7 +112,7 @@ describe('server-sent invalidations end to end', () => {
   })
 
   it('a malformed event over the wire reaches onError and the stream keeps applying', async () => {
-    const { cache, onError, w, data } = await activeEntry()
+    const { cache, onError, w, data } = await activeEntry(BOUND_MS, cleanups)
     const server = await serve({})
     const connection = connect(cache, server.url, w)
     await w.until(() => connection.state === 'open', 'the stream to open')

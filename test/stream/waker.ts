@@ -1,3 +1,6 @@
+import { vi } from 'vitest'
+import { createCache } from '../../src/core/cache'
+import { observe } from '../../src/core/observer'
 import type { Cache } from '../../src/core/types'
 import { watchState, type InvalidationConnection } from '../../src/stream/connect'
 
@@ -40,3 +43,29 @@ export function waker(cache: Cache, boundMs: number) {
 }
 
 export type Waker = ReturnType<typeof waker>
+
+/**
+ * A cache with one active (observed) entry, ['recs', 7] tagged product:42,
+ * whose fetcher counts its runs; resolves once the first fetch has landed.
+ * What it starts is stopped through `cleanups`.
+ */
+export async function activeEntry(boundMs: number, cleanups: Array<() => void>) {
+  const onError = vi.fn<(error: Error) => void>()
+  const cache = createCache({ staleTime: 60_000, onError })
+  const w = waker(cache, boundMs)
+  cleanups.push(() => w.stop())
+  let fetches = 0
+  const observer = observe(cache, {
+    key: ['recs', 7],
+    tags: ['product:42'],
+    fetcher: async () => {
+      fetches += 1
+      w.wake()
+      return `answer ${fetches}`
+    },
+  })
+  cleanups.push(observer.subscribe(() => {}))
+  const data = () => cache.get<string>(['recs', 7])?.data
+  await w.until(() => data() === 'answer 1', 'the first fetch')
+  return { cache, onError, w, data, fetches: () => fetches }
+}
