@@ -27,6 +27,14 @@ function isStale(cache: Cache, key: readonly unknown[], segment?: string): boole
   return cache.get(key, segment)?.isStale
 }
 
+/** Opens, hears a replaying server's first sync (replay 'none'), then drops and opens again. */
+function reconnectToReplayingServer(source: FakeEventSource, firstSync: { id?: string } = {}): void {
+  source.open()
+  source.emit({ type: 'sync', replay: 'none' }, firstSync)
+  source.drop()
+  source.open()
+}
+
 describe('connectInvalidations: messages', () => {
   it('applies an invalidate message to the entries it names, and only those', () => {
     const { cache, source, invalidate } = setup()
@@ -168,10 +176,7 @@ describe('connectInvalidations: reconnects', () => {
 
   it("replaying server, replay 'complete': applies the replayed events and invalidates nothing more", () => {
     const { cache, source, invalidate } = setup()
-    source.open()
-    source.emit({ type: 'sync', replay: 'none' }, { id: '0' })
-    source.drop()
-    source.open()
+    reconnectToReplayingServer(source, { id: '0' })
     expect(invalidate).not.toHaveBeenCalled()
     // Replayed before the sync: applied as it comes.
     source.emit({ type: 'invalidate', tags: ['inventory'] }, { id: '5' })
@@ -183,10 +188,7 @@ describe('connectInvalidations: reconnects', () => {
 
   it("replaying server, replay 'unavailable': invalidates every entry once the sync says so", () => {
     const { cache, source, invalidate } = setup()
-    source.open()
-    source.emit({ type: 'sync', replay: 'none' }, { id: '0' })
-    source.drop()
-    source.open()
+    reconnectToReplayingServer(source, { id: '0' })
     expect(invalidate).not.toHaveBeenCalled()
     source.emit({ type: 'sync', replay: 'unavailable' }, { id: '9' })
     expect(invalidate).toHaveBeenCalledExactlyOnceWith({})
@@ -196,20 +198,14 @@ describe('connectInvalidations: reconnects', () => {
 
   it("replaying server that lost our place (replay 'none' after a reconnect): invalidates", () => {
     const { source, invalidate } = setup()
-    source.open()
-    source.emit({ type: 'sync', replay: 'none' })
-    source.drop()
-    source.open()
+    reconnectToReplayingServer(source)
     source.emit({ type: 'sync', replay: 'none' })
     expect(invalidate).toHaveBeenCalledExactlyOnceWith({})
   })
 
   it("replaying server with onReconnect: 'none': a sync 'unavailable' invalidates nothing", () => {
     const { source, invalidate } = setup({ onReconnect: 'none' })
-    source.open()
-    source.emit({ type: 'sync', replay: 'none' })
-    source.drop()
-    source.open()
+    reconnectToReplayingServer(source)
     source.emit({ type: 'sync', replay: 'unavailable' })
     expect(invalidate).not.toHaveBeenCalled()
   })
@@ -224,10 +220,7 @@ describe('connectInvalidations: reconnects', () => {
 
   it('drops twice before the sync arrives: one invalidation, after the sync', () => {
     const { source, invalidate } = setup()
-    source.open()
-    source.emit({ type: 'sync', replay: 'none' })
-    source.drop()
-    source.open()
+    reconnectToReplayingServer(source)
     source.drop()
     source.open()
     expect(invalidate).not.toHaveBeenCalled()
