@@ -29,8 +29,13 @@ export class Flight {
   // AbortController per fetch is the largest allocation of a fetch.
   private controller: AbortController | null = null
 
-  /** `generation`: the entry's generation when this fetch started; a later set/remove/fetch supersedes it. */
-  constructor(readonly generation: number) {}
+  /** The entry's generation when this fetch started; a later set/remove/fetch supersedes it. */
+  readonly generation: number
+
+  // Not a parameter property: esbuild's property mangling leaves a stray field for those (esbuild#4528).
+  constructor(generation: number) {
+    this.generation = generation
+  }
 
   get signal(): AbortSignal {
     if (!this.controller) {
