@@ -1,19 +1,15 @@
 import { act, render, renderHook } from '@testing-library/react'
 import { StrictMode, type ReactNode } from 'react'
 import { renderToString } from 'react-dom/server'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { Cache } from '../../src/core/types'
 import { CacheProvider } from '../../src/react/provider'
 import { useInvalidationStream } from '../../src/react/use-invalidation-stream'
+import { fakeTimersEachTest } from '../helpers/core'
 import { fakeEventSourceImpl } from '../helpers/fake-event-source'
 import { recordingCache } from './recording-cache'
 
-beforeEach(() => {
-  vi.useFakeTimers()
-})
-afterEach(() => {
-  vi.useRealTimers()
-})
+fakeTimersEachTest()
 
 function Stream({ url, impl, label }: { url: string | null; impl: typeof EventSource; label: string }) {
   const { state } = useInvalidationStream(url, { eventSourceImpl: impl })
@@ -24,20 +20,18 @@ function inProvider(cache: Cache, children: ReactNode) {
   return <CacheProvider cache={cache}>{children}</CacheProvider>
 }
 
+/** A recording cache and an EventSource impl that records every source; `stream(label, url)` is one user of that impl. */
+function setup() {
+  const { cache } = recordingCache()
+  const { impl, instances } = fakeEventSourceImpl()
+  const stream = (label: string, url: string | null = '/events') => <Stream url={url} impl={impl} label={label} />
+  return { cache, impl, instances, stream }
+}
+
 describe('useInvalidationStream', () => {
   it('shares one connection per (cache, url) and shows its state in every user', () => {
-    const { cache } = recordingCache()
-    const { impl, instances } = fakeEventSourceImpl()
-    const view = render(
-      inProvider(
-        cache,
-        <>
-          <Stream url="/events" impl={impl} label="a" />
-          <Stream url="/events" impl={impl} label="b" />
-          <Stream url="/events" impl={impl} label="c" />
-        </>,
-      ),
-    )
+    const { cache, instances, stream } = setup()
+    const view = render(inProvider(cache, <>{stream('a')}{stream('b')}{stream('c')}</>))
     expect(instances).toHaveLength(1)
     expect(view.getByTestId('a').textContent).toBe('connecting')
     act(() => instances[0]!.open())
@@ -49,18 +43,9 @@ describe('useInvalidationStream', () => {
   })
 
   it('keeps the connection while any user is mounted and closes it after the last unmounts', async () => {
-    const { cache } = recordingCache()
-    const { impl, instances } = fakeEventSourceImpl()
-    const view = render(
-      inProvider(
-        cache,
-        <>
-          <Stream url="/events" impl={impl} label="a" />
-          <Stream url="/events" impl={impl} label="b" />
-        </>,
-      ),
-    )
-    view.rerender(inProvider(cache, <Stream url="/events" impl={impl} label="a" />))
+    const { cache, instances, stream } = setup()
+    const view = render(inProvider(cache, <>{stream('a')}{stream('b')}</>))
+    view.rerender(inProvider(cache, stream('a')))
     await vi.advanceTimersByTimeAsync(10)
     expect(instances[0]!.closeCalls).toBe(0)
 
@@ -73,9 +58,8 @@ describe('useInvalidationStream', () => {
   })
 
   it('opens exactly one connection under StrictMode and does not churn it', async () => {
-    const { cache } = recordingCache()
-    const { impl, instances } = fakeEventSourceImpl()
-    const view = render(<StrictMode>{inProvider(cache, <Stream url="/events" impl={impl} label="a" />)}</StrictMode>)
+    const { cache, instances, stream } = setup()
+    const view = render(<StrictMode>{inProvider(cache, stream('a'))}</StrictMode>)
     await vi.advanceTimersByTimeAsync(10)
     expect(instances).toHaveLength(1)
     expect(instances[0]!.closeCalls).toBe(0)
@@ -87,8 +71,7 @@ describe('useInvalidationStream', () => {
   })
 
   it('reuses the connection when a new user mounts in the same tick the last one left', async () => {
-    const { cache } = recordingCache()
-    const { impl, instances } = fakeEventSourceImpl()
+    const { cache, impl, instances } = setup()
     const view = render(inProvider(cache, <Stream key="one" url="/events" impl={impl} label="a" />))
     act(() => instances[0]!.open())
     view.rerender(inProvider(cache, <Stream key="two" url="/events" impl={impl} label="a" />))
@@ -100,20 +83,19 @@ describe('useInvalidationStream', () => {
   })
 
   it('opens a new connection for another url or another cache, and none for null', async () => {
-    const first = recordingCache().cache
+    const { cache: first, instances, stream } = setup()
     const second = recordingCache().cache
-    const { impl, instances } = fakeEventSourceImpl()
     const view = render(
       <>
         {inProvider(
           first,
           <>
-            <Stream url="/a" impl={impl} label="a" />
-            <Stream url="/b" impl={impl} label="b" />
-            <Stream url={null} impl={impl} label="none" />
+            {stream('a', '/a')}
+            {stream('b', '/b')}
+            {stream('none', null)}
           </>,
         )}
-        {inProvider(second, <Stream url="/a" impl={impl} label="other-cache" />)}
+        {inProvider(second, stream('other-cache', '/a'))}
       </>,
     )
     expect(instances.map((source) => source.url)).toEqual(['/a', '/b', '/a'])
@@ -124,10 +106,9 @@ describe('useInvalidationStream', () => {
   })
 
   it('switching url moves to the new connection and closes the old one', async () => {
-    const { cache } = recordingCache()
-    const { impl, instances } = fakeEventSourceImpl()
-    const view = render(inProvider(cache, <Stream url="/a" impl={impl} label="a" />))
-    view.rerender(inProvider(cache, <Stream url="/b" impl={impl} label="a" />))
+    const { cache, instances, stream } = setup()
+    const view = render(inProvider(cache, stream('a', '/a')))
+    view.rerender(inProvider(cache, stream('a', '/b')))
     await vi.advanceTimersByTimeAsync(0)
     expect(instances.map((source) => [source.url, source.closeCalls])).toEqual([
       ['/a', 1],
@@ -138,17 +119,8 @@ describe('useInvalidationStream', () => {
   })
 
   it("renders on the server as 'connecting' without opening anything", () => {
-    const { cache } = recordingCache()
-    const { impl, instances } = fakeEventSourceImpl()
-    const html = renderToString(
-      inProvider(
-        cache,
-        <>
-          <Stream url="/events" impl={impl} label="a" />
-          <Stream url={null} impl={impl} label="b" />
-        </>,
-      ),
-    )
+    const { cache, instances, stream } = setup()
+    const html = renderToString(inProvider(cache, <>{stream('a')}{stream('b', null)}</>))
     expect(html).toContain('>connecting<')
     expect(html).toContain('>closed<')
     expect(instances).toHaveLength(0)
