@@ -1,15 +1,10 @@
 // @vitest-environment node
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createCache } from '../../src/core/cache'
 import { observe } from '../../src/core/observer'
-import { controlledFetcher, flush } from '../helpers/core'
+import { controlledFetcher, fakeTimersEachTest, flush } from '../helpers/core'
 
-beforeEach(() => {
-  vi.useFakeTimers()
-})
-afterEach(() => {
-  vi.useRealTimers()
-})
+fakeTimersEachTest()
 
 describe('dedup (semantic 1)', () => {
   it('runs the fetcher once for two concurrent fetches of the same key', async () => {

@@ -1,15 +1,10 @@
 // @vitest-environment node
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createCache } from '../../src/core/cache'
 import { observe } from '../../src/core/observer'
-import { flush } from '../helpers/core'
+import { fakeTimersEachTest, flush } from '../helpers/core'
 
-beforeEach(() => {
-  vi.useFakeTimers()
-})
-afterEach(() => {
-  vi.useRealTimers()
-})
+fakeTimersEachTest()
 
 describe('fetchers that throw (semantic 8)', () => {
   it.each([

@@ -1,17 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createCache } from '../../src/core/cache'
 import { observe } from '../../src/core/observer'
 import type { CacheOptions } from '../../src/core/types'
-import { controlledFetcher, flush } from '../helpers/core'
+import { controlledFetcher, fakeTimersEachTest, flush } from '../helpers/core'
 
 // jsdom: the window's focus / visibility / online events.
 
-beforeEach(() => {
-  vi.useFakeTimers()
-})
-afterEach(() => {
-  vi.useRealTimers()
-})
+fakeTimersEachTest()
 
 /** The user comes back to the tab: browsers fire both of these. */
 function focusWindow() {

@@ -1,15 +1,11 @@
 // @vitest-environment node
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createCache } from '../../src/core/cache'
 import { hashKey } from '../../src/core/key'
 import type { CacheEvent } from '../../src/core/types'
+import { fakeTimersEachTest } from '../helpers/core'
 
-beforeEach(() => {
-  vi.useFakeTimers()
-})
-afterEach(() => {
-  vi.useRealTimers()
-})
+fakeTimersEachTest()
 
 const hash = (key: unknown) => hashKey(key).hash
 

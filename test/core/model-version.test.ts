@@ -1,16 +1,11 @@
 // @vitest-environment node
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createCache } from '../../src/core/cache'
 import { observe } from '../../src/core/observer'
 import type { CacheEvent, FetchContext } from '../../src/core/types'
-import { controlledFetcher, flush } from '../helpers/core'
+import { controlledFetcher, fakeTimersEachTest, flush } from '../helpers/core'
 
-beforeEach(() => {
-  vi.useFakeTimers()
-})
-afterEach(() => {
-  vi.useRealTimers()
-})
+fakeTimersEachTest()
 
 const FRESH = 60_000
 

@@ -1,14 +1,10 @@
 // @vitest-environment node
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createCache } from '../../src/core/cache'
 import type { CacheOptions, QueryOptions } from '../../src/core/types'
+import { fakeTimersEachTest } from '../helpers/core'
 
-beforeEach(() => {
-  vi.useFakeTimers()
-})
-afterEach(() => {
-  vi.useRealTimers()
-})
+fakeTimersEachTest()
 
 describe('bad cache options', () => {
   it.each([

@@ -1,15 +1,10 @@
 // @vitest-environment node
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createCache } from '../../src/core/cache'
 import { observe } from '../../src/core/observer'
-import { flush } from '../helpers/core'
+import { fakeTimersEachTest, flush } from '../helpers/core'
 
-beforeEach(() => {
-  vi.useFakeTimers()
-})
-afterEach(() => {
-  vi.useRealTimers()
-})
+fakeTimersEachTest()
 
 /** A fetcher that fails `failures` times with `error()`, then answers 'ok'; records start times. */
 function failing(failures: number, error: () => unknown = () => new Error('down')) {

@@ -1,17 +1,12 @@
 // @vitest-environment node
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import * as z from 'zod'
 import { createCache } from '../../src/core/cache'
 import { observe } from '../../src/core/observer'
 import { versioned } from '../../src/core/result'
-import { controlledFetcher, flush } from '../helpers/core'
+import { controlledFetcher, fakeTimersEachTest, flush } from '../helpers/core'
 
-beforeEach(() => {
-  vi.useFakeTimers()
-})
-afterEach(() => {
-  vi.useRealTimers()
-})
+fakeTimersEachTest()
 
 const Recs = z.object({
   items: z.array(z.object({ id: z.number(), price: z.number() })),

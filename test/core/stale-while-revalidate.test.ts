@@ -1,16 +1,11 @@
 // @vitest-environment node
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { createCache } from '../../src/core/cache'
 import { observe } from '../../src/core/observer'
 import type { Entry } from '../../src/core/types'
-import { controlledFetcher, flush } from '../helpers/core'
+import { controlledFetcher, fakeTimersEachTest, flush } from '../helpers/core'
 
-beforeEach(() => {
-  vi.useFakeTimers()
-})
-afterEach(() => {
-  vi.useRealTimers()
-})
+fakeTimersEachTest()
 
 describe('stale-while-revalidate (semantic 2)', () => {
   it('turns isStale true exactly when staleTime has passed', async () => {
