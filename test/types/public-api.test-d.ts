@@ -1,0 +1,96 @@
+// Type tests for the public API, checked by `npm run typecheck` (tsc covers
+// test/; vitest does not run *.test-d.ts files). Each `@ts-expect-error` is a call that
+// must NOT compile: tsc fails if it ever does.
+import { describe, expectTypeOf, it } from 'vitest'
+import {
+  createCache,
+  fetchJson,
+  invalidationMessage,
+  notModified,
+  useCachedQuery,
+  useMutation,
+  versioned,
+  type Entry,
+  type FetchContext,
+  type InvalidationMessage,
+  type NotModified,
+  type UseCachedQueryResult,
+  type Versioned,
+} from '../../src/index'
+import type { InvalidationHub } from '../../src/server/index'
+
+interface Recs {
+  products: { id: number; name: string }[]
+}
+declare const recs: Recs
+
+/** Type-checks a body without running it (hooks need React; bad calls would throw). */
+function typeOnly(body: () => void): void {
+  void body
+}
+
+describe('public types', () => {
+  it('fetchers may return data, a versioned result or notModified', () => {
+    typeOnly(() => {
+      const cache = createCache()
+      expectTypeOf(versioned(recs, 'W/"1"')).toEqualTypeOf<Versioned<Recs>>()
+      expectTypeOf(notModified).toEqualTypeOf<NotModified>()
+      expectTypeOf(cache.fetch({ key: ['recs'], fetcher: async () => versioned(recs, 'e') })).toEqualTypeOf<Promise<Recs>>()
+      expectTypeOf(cache.fetch({ key: ['recs'], fetcher: async (): Promise<Recs | NotModified> => notModified })).toEqualTypeOf<Promise<Recs>>()
+      expectTypeOf(fetchJson<Recs>('/api/recs')).toEqualTypeOf<(ctx: FetchContext) => Promise<Recs | Versioned<Recs> | NotModified>>()
+      // @ts-expect-error a fetcher is required
+      void cache.fetch({ key: ['recs'] })
+      // @ts-expect-error a key is an array
+      void cache.fetch({ key: 'recs', fetcher: async () => recs })
+    })
+  })
+
+  it('entries and invalidation', () => {
+    typeOnly(() => {
+      const cache = createCache({ models: { recommender: 'r3' } })
+      expectTypeOf(cache.get<Recs>(['recs'], 'arm-b')).toEqualTypeOf<Entry<Recs> | undefined>()
+      expectTypeOf<Entry<Recs>['data']>().toEqualTypeOf<Recs | undefined>()
+      expectTypeOf<Entry<Recs>['status']>().toEqualTypeOf<'pending' | 'success' | 'error'>()
+      expectTypeOf(cache.invalidate({ tags: ['product:42'], segment: 'arm-b' }, { mode: 'remove' })).toEqualTypeOf<Promise<number>>()
+      // @ts-expect-error mode is 'stale' or 'remove'
+      void cache.invalidate({}, { mode: 'drop' })
+      // @ts-expect-error policy is 'immediate' or 'lazy'
+      cache.setModelVersion('recommender', 'r4', { policy: 'soon' })
+      // @ts-expect-error tags are strings
+      void cache.invalidate({ tags: [42] })
+    })
+  })
+
+  it('useCachedQuery infers data through select', () => {
+    typeOnly(() => {
+      type Count = UseCachedQueryResult<Recs, number>
+      expectTypeOf(useCachedQuery<Recs, number>).returns.toEqualTypeOf<Count>()
+      expectTypeOf<Count["data"]>().toEqualTypeOf<number | undefined>()
+      expectTypeOf<Count['refetch']>().returns.toEqualTypeOf<Promise<Recs>>()
+      const options = { key: ['recs'], fetcher: async () => recs, select: (r: Recs) => r.products.length }
+      expectTypeOf(useCachedQuery(options).data).toEqualTypeOf<number | undefined>()
+    })
+  })
+
+  it('useMutation types its variables and result', () => {
+    typeOnly(() => {
+      type Mutation = ReturnType<typeof useMutation<{ ok: true }, { id: number }>>
+      expectTypeOf<Parameters<Mutation['mutateAsync']>[0]>().toEqualTypeOf<{ id: number }>()
+      expectTypeOf<ReturnType<Mutation['mutateAsync']>>().toEqualTypeOf<Promise<{ ok: true }>>()
+    })
+  })
+
+  it('the message schema and its type agree', () => {
+    typeOnly(() => {
+      const parsed = invalidationMessage.safeParse({ type: 'invalidate', tags: ['product:42'] })
+      if (parsed.success) expectTypeOf(parsed.data).toEqualTypeOf<InvalidationMessage>()
+      const message: InvalidationMessage = { type: 'model-version', model: 'recommender', version: 'r3', policy: 'immediate' }
+      void message
+      // @ts-expect-error sync replay is complete, unavailable or none
+      const bad: InvalidationMessage = { type: 'sync', replay: 'partial' }
+      void bad
+      expectTypeOf<InvalidationHub['publish']>().parameter(0).toEqualTypeOf<InvalidationMessage>()
+      expectTypeOf<InvalidationHub['publish']>().returns.toEqualTypeOf<Promise<string>>()
+    })
+  })
+})
