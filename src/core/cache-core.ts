@@ -2,8 +2,9 @@ import { listenFocus, listenOnline } from './environment'
 import { Flight, QueryEntry, type Attached, type EntryHost } from './entry'
 import { runFetch } from './fetch-run'
 import { GcQueue } from './gc-queue'
-import { InvalidationIndex, sizeOf } from './invalidation-index'
-import { hashKey, idHasKey, type HashedKey } from './key'
+import { InvalidationIndex } from './invalidation-index'
+import { entryId, hashKey, type HashedKey } from './key'
+import { matchTarget } from './match'
 import { checkQueryOptions, checkSegment, checkTags, resolveCacheOptions, type ResolvedCacheOptions } from './options'
 import { after, ConcurrencyGate, NotifyBatch } from './scheduler'
 import type {
@@ -87,7 +88,7 @@ export class CacheCore implements EntryHost {
   // ---- entries ----------------------------------------------------------
 
   idFor(hash: string, segment: string | undefined): string {
-    return segment === undefined ? hash : `${hash}\u0000${segment}`
+    return entryId(hash, segment)
   }
 
   lookup(key: QueryKey, segment: string | undefined, where: string): QueryEntry | undefined {
@@ -364,7 +365,7 @@ export class CacheCore implements EntryHost {
   // ---- invalidation -----------------------------------------------------
 
   invalidate(target: InvalidationTarget, mode: InvalidationMode): Promise<number> {
-    const matches = this.match(target)
+    const matches = matchTarget(this.entries, this.index, target)
     const settled: Promise<unknown>[] = []
     for (const entry of matches) this.invalidateEntry(entry, mode, settled)
     if (this.listeners.size > 0) this.emit({ type: 'invalidated', target, mode, count: matches.length })
@@ -389,77 +390,6 @@ export class CacheCore implements EntryHost {
       return
     }
     settled.push(this.startFetch(entry).promise.catch(noop))
-  }
-
-  match(target: InvalidationTarget): QueryEntry[] {
-    const where = 'invalidate'
-    if (typeof target !== 'object' || target === null) throw new TypeError(`${where}: target must be an object, got ${target === null ? 'null' : typeof target}`)
-    const key = target.key === undefined ? undefined : hashKey(target.key, 'target.key')
-    checkTags(`${where}: target`, target.tags)
-    checkSegment(`${where}: target`, target.segment)
-    if (target.model !== undefined && typeof target.model !== 'string') throw new TypeError(`${where}: target.model must be a string`)
-    if (target.modelVersion !== undefined && typeof target.modelVersion !== 'string') throw new TypeError(`${where}: target.modelVersion must be a string`)
-    if (target.predicate !== undefined && typeof target.predicate !== 'function') throw new TypeError(`${where}: target.predicate must be a function`)
-
-    const candidates = this.candidates(target, key)
-    const matches: QueryEntry[] = []
-    for (const entry of candidates) if (this.matches(entry, target, key)) matches.push(entry)
-    return matches
-  }
-
-  /** The smallest indexed set that holds every match; the whole cache when nothing is indexed. */
-  private candidates(target: InvalidationTarget, key: HashedKey | undefined): Iterable<QueryEntry> {
-    let best: Iterable<QueryEntry> | undefined
-    let size = Infinity
-    const consider = (set: readonly QueryEntry[] | Set<QueryEntry>) => {
-      const setSize = sizeOf(set)
-      if (setSize < size) {
-        best = set
-        size = setSize
-      }
-    }
-    if (key) {
-      const exact = this.withHash(key.hash, target.segment)
-      consider(target.exact ? exact : [...exact, ...this.index.byPrefix.get(key.hash)])
-    }
-    if (target.tags) {
-      if (target.tags.length === 1) consider(this.index.byTag.get(target.tags[0]!))
-      else {
-        const union = new Set<QueryEntry>()
-        for (const tag of target.tags) for (const entry of this.index.byTag.get(tag)) union.add(entry)
-        consider(union)
-      }
-    }
-    if (target.segment !== undefined) consider(this.index.bySegment.get(target.segment))
-    if (target.model !== undefined) consider(this.index.byModel.get(target.model))
-    if (target.modelVersion !== undefined) consider(this.index.byVersion.get(target.modelVersion))
-    return best ?? [...this.entries.values()]
-  }
-
-  private withHash(hash: string, segment: string | undefined): QueryEntry[] {
-    if (segment !== undefined) {
-      const entry = this.entries.get(this.idFor(hash, segment))
-      return entry ? [entry] : []
-    }
-    const found: QueryEntry[] = []
-    for (const seg of this.index.bySegment.keys()) {
-      const entry = this.entries.get(this.idFor(hash, seg))
-      if (entry) found.push(entry)
-    }
-    return found
-  }
-
-  private matches(entry: QueryEntry, target: InvalidationTarget, key: HashedKey | undefined): boolean {
-    if (entry.removed) return false
-    if (key) {
-      if (!idHasKey(entry.id, key.hash, target.exact === true)) return false
-    }
-    if (target.tags && !target.tags.some((tag) => entry.indexedTags.includes(tag))) return false
-    if (target.segment !== undefined && entry.segment !== target.segment) return false
-    if (target.model !== undefined && entry.indexedModel !== target.model) return false
-    if (target.modelVersion !== undefined && entry.snapshot.modelVersion !== target.modelVersion) return false
-    if (target.predicate && !target.predicate(entry.snapshot)) return false
-    return true
   }
 
   setModelVersion(model: string, version: string, policy: ModelVersionPolicy): void {
@@ -508,8 +438,8 @@ export class CacheCore implements EntryHost {
   }
 
   clear(): void {
+    // remove() takes each entry out of the indexes too.
     for (const entry of [...this.entries.values()]) this.remove(entry)
-    this.index.clear()
     this.gc.clear()
   }
 

@@ -45,10 +45,6 @@ export class Bucket<K, E extends object> {
   keys(): IterableIterator<K> {
     return this.map.keys()
   }
-
-  clear(): void {
-    this.map.clear()
-  }
 }
 
 export function sizeOf<E>(items: readonly E[] | Set<E>): number {
@@ -101,13 +97,5 @@ export class InvalidationIndex<E extends Indexable> {
     if (entry.indexedVersion !== undefined) this.byVersion.delete(entry.indexedVersion, entry)
     entry.indexedVersion = version
     if (version !== undefined) this.byVersion.add(version, entry)
-  }
-
-  clear(): void {
-    this.byTag.clear()
-    this.bySegment.clear()
-    this.byModel.clear()
-    this.byVersion.clear()
-    this.byPrefix.clear()
   }
 }

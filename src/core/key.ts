@@ -100,6 +100,11 @@ export function idHasKey(id: string, prefix: string, exact: boolean): boolean {
   return !exact && (prefix === '' || next === SEPARATOR)
 }
 
+/** An entry's id: its key hash, then the segment after a NUL (never inside a hash). */
+export function entryId(hash: string, segment: string | undefined): string {
+  return segment === undefined ? hash : `${hash}\u0000${segment}`
+}
+
 /** The hash of the first `length` elements: the hash of that shorter key. */
 export function prefixHash(parts: readonly string[], length: number): string {
   return parts.slice(0, length).join(SEPARATOR)

@@ -1,0 +1,95 @@
+import type { QueryEntry } from './entry'
+import { sizeOf, type InvalidationIndex } from './invalidation-index'
+import { entryId, hashKey, idHasKey, type HashedKey } from './key'
+import { checkSegment, checkTags } from './options'
+import type { InvalidationTarget } from './types'
+
+/**
+ * The entries an invalidation target hits: every given field must match.
+ * Walks the smallest index set that holds every match, so the cost follows
+ * the matches, not the size of the cache; only a bare `predicate` scans.
+ */
+export function matchTarget(
+  entries: ReadonlyMap<string, QueryEntry>,
+  index: InvalidationIndex<QueryEntry>,
+  target: InvalidationTarget,
+): QueryEntry[] {
+  const key = checkTarget(target)
+  const matches: QueryEntry[] = []
+  for (const entry of candidates(entries, index, target, key)) if (matchesTarget(entry, target, key)) matches.push(entry)
+  return matches
+}
+
+function checkTarget(target: InvalidationTarget): HashedKey | undefined {
+  const where = 'invalidate'
+  if (typeof target !== 'object' || target === null) throw new TypeError(`${where}: target must be an object, got ${target === null ? 'null' : typeof target}`)
+  const key = target.key === undefined ? undefined : hashKey(target.key, 'target.key')
+  checkTags(`${where}: target`, target.tags)
+  checkSegment(`${where}: target`, target.segment)
+  for (const [field, type] of [['model', 'string'], ['modelVersion', 'string'], ['predicate', 'function']] as const) {
+    const value = target[field]
+    if (value !== undefined && typeof value !== type) throw new TypeError(`${where}: target.${field} must be a ${type}`)
+  }
+  return key
+}
+
+/** The smallest indexed set that holds every match; the whole cache when nothing is indexed. */
+function candidates(
+  entries: ReadonlyMap<string, QueryEntry>,
+  index: InvalidationIndex<QueryEntry>,
+  target: InvalidationTarget,
+  key: HashedKey | undefined,
+): Iterable<QueryEntry> {
+  let best: Iterable<QueryEntry> | undefined
+  let size = Infinity
+  const consider = (set: readonly QueryEntry[] | Set<QueryEntry>) => {
+    const setSize = sizeOf(set)
+    if (setSize < size) {
+      best = set
+      size = setSize
+    }
+  }
+  if (key) {
+    const exact = withHash(entries, index, key.hash, target.segment)
+    consider(target.exact ? exact : [...exact, ...index.byPrefix.get(key.hash)])
+  }
+  if (target.tags) {
+    if (target.tags.length === 1) consider(index.byTag.get(target.tags[0]!))
+    else {
+      const union = new Set<QueryEntry>()
+      for (const tag of target.tags) for (const entry of index.byTag.get(tag)) union.add(entry)
+      consider(union)
+    }
+  }
+  if (target.segment !== undefined) consider(index.bySegment.get(target.segment))
+  if (target.model !== undefined) consider(index.byModel.get(target.model))
+  if (target.modelVersion !== undefined) consider(index.byVersion.get(target.modelVersion))
+  return best ?? [...entries.values()]
+}
+
+/** The entries whose whole key hashes to `hash`, in one segment or in each one. */
+function withHash(
+  entries: ReadonlyMap<string, QueryEntry>,
+  index: InvalidationIndex<QueryEntry>,
+  hash: string,
+  segment: string | undefined,
+): QueryEntry[] {
+  const found: QueryEntry[] = []
+  const segments = segment !== undefined ? [segment] : index.bySegment.keys()
+  for (const seg of segments) {
+    const entry = entries.get(entryId(hash, seg))
+    if (entry) found.push(entry)
+  }
+  return found
+}
+
+function matchesTarget(entry: QueryEntry, target: InvalidationTarget, key: HashedKey | undefined): boolean {
+  if (entry.removed) return false
+  if (key && !idHasKey(entry.id, key.hash, target.exact === true)) return false
+  if (target.tags && !target.tags.some((tag) => entry.indexedTags.includes(tag))) return false
+  if (target.segment !== undefined && entry.segment !== target.segment) return false
+  if (target.model !== undefined && entry.indexedModel !== target.model) return false
+  if (target.modelVersion !== undefined && entry.snapshot.modelVersion !== target.modelVersion) return false
+  if (target.predicate && !target.predicate(entry.snapshot)) return false
+  return true
+}
