@@ -25,7 +25,7 @@ const noop = () => {}
 const NO_TAGS: readonly string[] = Object.freeze([])
 
 function abortError(): Error {
-  const error = new Error('cachet: fetch aborted: nobody waits for its result any more')
+  const error = new Error('cachet: fetch aborted: nobody waits')
   error.name = 'AbortError'
   return error
 }
@@ -186,20 +186,16 @@ export class CacheCore implements EntryHost {
     entry.restamp()
     const flight = entry.flight
     if (flight) {
+      // Not answered from the cache (a miss) but joined the fetch in flight (deduped).
+      this.counters.misses++
+      this.counters.deduped++
       if (flight.invalidated) {
         // The fetch in flight started before an invalidation: it cannot
         // satisfy this caller. Wait for it, then ask again (the follow-up
         // fetch is shared by everyone who asks in the meantime).
-        this.counters.misses++
-        this.counters.deduped++
-        return flight.promise.then(
-          () => this.fetchEntry(entry, false),
-          () => this.fetchEntry(entry, false),
-        )
+        const again = () => this.fetchEntry(entry, false)
+        return flight.promise.then(again, again)
       }
-      // Not answered from the cache (a miss) but joined the fetch in flight (deduped).
-      this.counters.misses++
-      this.counters.deduped++
       flight.hasCaller = true
       return flight.promise
     }
@@ -410,8 +406,9 @@ export class CacheCore implements EntryHost {
     const hashed = hashKey(key)
     checkSegment(where, options.segment)
     checkTags(where, options.tags)
-    if (options.etag !== undefined && typeof options.etag !== 'string') throw new TypeError(`${where}: etag must be a string`)
-    if (options.model !== undefined && typeof options.model !== 'string') throw new TypeError(`${where}: model must be a string`)
+    for (const field of ['etag', 'model'] as const) {
+      if (options[field] !== undefined && typeof options[field] !== 'string') throw new TypeError(`${where}: ${field} must be a string`)
+    }
     // The updater runs before anything changes: if it throws, nothing was added.
     const existing = this.entries.get(this.idFor(hashed.hash, options.segment))
     const data =
@@ -481,4 +478,5 @@ export class CacheCore implements EntryHost {
       // An onError that throws must not break the cache.
     }
   }
+
 }

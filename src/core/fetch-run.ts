@@ -24,7 +24,7 @@ export function isRetryable(error: Error): boolean {
 export function toError(thrown: unknown, entry: QueryEntry): Error {
   if (thrown instanceof Error) return thrown
   const error = new Error(
-    `cachet: the fetcher for key ${formatKey(entry.snapshot.key, entry.segment)} threw a non-Error value: ${describeThrown(thrown)}`,
+    `cachet: the fetcher for key ${formatKey(entry.snapshot.key, entry.segment)} threw a non-Error: ${describeThrown(thrown)}`,
     { cause: thrown },
   )
   const status = (thrown as { status?: unknown } | null)?.status
@@ -59,7 +59,7 @@ export async function runFetch(core: CacheCore, entry: QueryEntry, flight: Fligh
     let failure: Error | undefined
     try {
       const fetcher = entry.fetcher
-      if (!fetcher) throw new Error(`cachet: no fetcher for key ${formatKey(entry.snapshot.key, entry.segment)}: fetch it with a fetcher before refetching`)
+      if (!fetcher) throw new Error(`cachet: no fetcher for key ${formatKey(entry.snapshot.key, entry.segment)} yet`)
       value = await fetcher({
         key: entry.snapshot.key,
         segment: entry.segment,
@@ -99,7 +99,7 @@ function land(core: CacheCore, entry: QueryEntry, flight: Flight, value: unknown
     if (entry.snapshot.status !== 'success' && entry.snapshot.data === undefined) {
       return {
         ok: false,
-        error: new Error(`cachet: the fetcher for key ${formatKey(entry.snapshot.key, entry.segment)} answered notModified, but nothing is cached to keep`),
+        error: new Error(`cachet: notModified for key ${formatKey(entry.snapshot.key, entry.segment)}, but nothing is cached`),
       }
     }
     core.landNotModified(entry, flight)

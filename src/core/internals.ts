@@ -13,7 +13,7 @@ export function internalsOf(cache: object, required: false): CacheCore | undefin
 export function internalsOf(cache: object, required = true): CacheCore | undefined {
   const core = registry.get(cache)
   if (!core && required) {
-    throw new TypeError('cachet: this cache was not made by createCache(); pass the object createCache() returned')
+    throw new TypeError('cachet: expected a cache made by createCache()')
   }
   return core
 }

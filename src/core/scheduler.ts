@@ -94,6 +94,23 @@ export class ConcurrencyGate {
 }
 
 /**
+ * The next macrotask, as soon as the platform allows: setImmediate where it
+ * exists (Node, and fake timers in tests), else a MessageChannel message (a
+ * browser's setTimeout waits longer, 4 ms once nested). One channel per batch.
+ */
+function nextTask(run: () => void): void {
+  if (typeof setImmediate === 'function') setImmediate(run)
+  else {
+    const { port1, port2 } = new MessageChannel()
+    port1.onmessage = () => {
+      port1.close()
+      run()
+    }
+    port2.postMessage(0)
+  }
+}
+
+/**
  * Collects the observers to notify and calls them together on the next
  * macrotask: queries that settle in the same tick reach React in one
  * synchronous loop, so React commits them at once instead of once each.
@@ -106,7 +123,7 @@ export class NotifyBatch {
     this.pending.add(listener)
     if (!this.scheduled) {
       this.scheduled = true
-      after(0, this.flush)
+      nextTask(this.flush)
     }
   }
 
