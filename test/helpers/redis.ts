@@ -60,7 +60,8 @@ export async function startTestRedis(): Promise<TestRedis> {
   return { port, url: `redis://127.0.0.1:${port}`, start, stop }
 }
 
-function freePort(): Promise<number> {
+/** A port nothing listens on right now, on 127.0.0.1. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)

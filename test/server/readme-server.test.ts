@@ -1,11 +1,10 @@
 // @vitest-environment node
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestRedis, type TestRedis } from '../helpers/redis'
+import { freePort, startTestRedis, type TestRedis } from '../helpers/redis'
 import { openStream, type SseStream } from './sse-client'
 
 // The README's Node example (examples/readme-server.ts), run for real the way
@@ -27,16 +26,6 @@ it("examples/readme-server.ts is the README's Node example, word for word but th
   expect(body(example)).toBe(body(block!))
 })
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
 
 interface RunningExample {
   child: ChildProcess
