@@ -125,7 +125,7 @@ export default defineConfig({
   sourcemap: true,
   target: 'es2022',
   treeshake: true,
-  external: ['react', 'use-sync-external-store', 'zod', 'ioredis'],
+  external: ['react', 'zod', 'ioredis'],
   esbuildOptions(options) {
     options.mangleProps = new RegExp(`^(${internalMembers.join('|')})$`)
   },
