@@ -1,5 +1,6 @@
 import { listenFocus, listenOnline } from './environment'
 import { Flight, QueryEntry, type Attached, type EntryHost } from './entry'
+import type { EntryAction } from './entry-state'
 import { runFetch } from './fetch-run'
 import { GcQueue } from './gc-queue'
 import { InvalidationIndex } from './invalidation-index'
@@ -63,9 +64,11 @@ export class CacheCore implements EntryHost {
   }
 
   changed(entry: QueryEntry, previous: Entry<unknown>): void {
+    const { snapshot } = entry
     if (entry.observers) {
       for (const observer of entry.observers) observer.notify()
-      this.scheduleStaleFlip(entry)
+      // Only a new updatedAt or a flip moves the stale timer (not isFetching, data…).
+      if (snapshot.updatedAt !== previous.updatedAt || snapshot.isStale !== previous.isStale) this.scheduleStaleFlip(entry)
     }
     if (this.listeners.size > 0 && entry.announced) this.emit({ type: 'updated', entry: entry.snapshot })
   }
@@ -87,13 +90,9 @@ export class CacheCore implements EntryHost {
 
   // ---- entries ----------------------------------------------------------
 
-  idFor(hash: string, segment: string | undefined): string {
-    return entryId(hash, segment)
-  }
-
   lookup(key: QueryKey, segment: string | undefined, where: string): QueryEntry | undefined {
     checkSegment(where, segment)
-    return this.entries.get(this.idFor(hashKey(key).hash, segment))
+    return this.entries.get(entryId(hashKey(key).hash, segment))
   }
 
   /** The entry for (key, segment), created when missing. */
@@ -105,7 +104,7 @@ export class CacheCore implements EntryHost {
     model?: string,
     announce = true,
   ): QueryEntry {
-    const id = this.idFor(hashed.hash, segment)
+    const id = entryId(hashed.hash, segment)
     let entry = this.entries.get(id)
     if (!entry) {
       entry = new QueryEntry(this, id, key, segment, tags ? Object.freeze([...tags]) : NO_TAGS, model)
@@ -182,13 +181,28 @@ export class CacheCore implements EntryHost {
     return this.fetchEntry(entry, force) as Promise<T>
   }
 
-  fetchEntry(entry: QueryEntry, force: boolean): Promise<unknown> {
+  /**
+   * How one request (a `fetch()` call or a mount) is answered, counted in
+   * stats() when `count`: fresh data from the cache (a hit), the fetch in
+   * flight (a miss, deduped), or a new fetch (a miss).
+   */
+  answer(entry: QueryEntry, force: boolean, count: boolean): 'hit' | 'join' | 'miss' {
     entry.restamp()
+    const { snapshot } = entry
+    const how = entry.flight ? 'join' : !force && snapshot.status === 'success' && !snapshot.isStale ? 'hit' : 'miss'
+    if (count) {
+      if (how === 'hit') this.counters.hits++
+      else this.counters.misses++
+      if (how === 'join') this.counters.deduped++
+    }
+    return how
+  }
+
+  fetchEntry(entry: QueryEntry, force: boolean): Promise<unknown> {
+    const how = this.answer(entry, force, true)
+    if (how === 'hit') return Promise.resolve(entry.snapshot.data)
     const flight = entry.flight
-    if (flight) {
-      // Not answered from the cache (a miss) but joined the fetch in flight (deduped).
-      this.counters.misses++
-      this.counters.deduped++
+    if (how === 'join' && flight) {
       if (flight.invalidated) {
         // The fetch in flight started before an invalidation: it cannot
         // satisfy this caller. Wait for it, then ask again (the follow-up
@@ -199,12 +213,6 @@ export class CacheCore implements EntryHost {
       flight.hasCaller = true
       return flight.promise
     }
-    const { snapshot } = entry
-    if (!force && snapshot.status === 'success' && !snapshot.isStale) {
-      this.counters.hits++
-      return Promise.resolve(snapshot.data)
-    }
-    this.counters.misses++
     const started = this.startFetch(entry)
     started.hasCaller = true
     return started.promise
@@ -246,17 +254,14 @@ export class CacheCore implements EntryHost {
     return entry.snapshot.data
   }
 
-  landSuccess(entry: QueryEntry, flight: Flight, data: unknown, etag: string | undefined, modelVersion: string | undefined): void {
+  /**
+   * A fetch answered with data or a 304: the entry is fresh, unless an
+   * invalidation hit it while this fetch ran.
+   */
+  landFresh(entry: QueryEntry, flight: Flight, action: EntryAction): void {
     entry.flight = null
     entry.invalidated = flight.invalidated
-    entry.dispatch({ type: 'fetch-success', data, etag, model: entry.indexedModel, modelVersion, at: this.now() })
-    this.settle(entry, flight)
-  }
-
-  landNotModified(entry: QueryEntry, flight: Flight): void {
-    entry.flight = null
-    entry.invalidated = flight.invalidated
-    entry.dispatch({ type: 'not-modified', at: this.now() })
+    entry.dispatch(action)
     this.settle(entry, flight)
   }
 
@@ -363,13 +368,17 @@ export class CacheCore implements EntryHost {
   invalidate(target: InvalidationTarget, mode: InvalidationMode): Promise<number> {
     const matches = matchTarget(this.entries, this.index, target)
     const settled: Promise<unknown>[] = []
-    for (const entry of matches) this.invalidateEntry(entry, mode, settled)
+    for (const entry of matches) {
+      const refetch = this.invalidateEntry(entry, mode)
+      if (refetch) settled.push(refetch)
+    }
     if (this.listeners.size > 0) this.emit({ type: 'invalidated', target, mode, count: matches.length })
     const count = matches.length
     return settled.length === 0 ? Promise.resolve(count) : Promise.all(settled).then(() => count)
   }
 
-  private invalidateEntry(entry: QueryEntry, mode: InvalidationMode, settled: Promise<unknown>[]): void {
+  /** Marks one entry; returns the refetch it triggered (settles, never rejects), if it is active. */
+  private invalidateEntry(entry: QueryEntry, mode: InvalidationMode): Promise<unknown> | undefined {
     entry.invalidated = true
     const flight = entry.flight
     if (mode === 'remove') {
@@ -380,20 +389,16 @@ export class CacheCore implements EntryHost {
       if (flight) flight.invalidated = true
       entry.restamp()
     }
-    if (!entry.isActive) return
-    if (flight && mode === 'stale') {
-      settled.push(this.followUpOf(flight))
-      return
-    }
-    settled.push(this.startFetch(entry).promise.catch(noop))
+    if (!entry.isActive) return undefined
+    if (flight && mode === 'stale') return this.followUpOf(flight)
+    return this.startFetch(entry).promise.catch(noop)
   }
 
   setModelVersion(model: string, version: string, policy: ModelVersionPolicy): void {
     this.models.set(model, version)
     if (policy === 'immediate') {
-      const settled: Promise<unknown>[] = []
       for (const entry of [...this.index.byModel.get(model)]) {
-        if (entry.snapshot.modelVersion !== version) this.invalidateEntry(entry, 'stale', settled)
+        if (entry.snapshot.modelVersion !== version) void this.invalidateEntry(entry, 'stale')
       }
     }
     if (this.listeners.size > 0) this.emit({ type: 'model-version', model, version, policy })
@@ -410,7 +415,7 @@ export class CacheCore implements EntryHost {
       if (options[field] !== undefined && typeof options[field] !== 'string') throw new TypeError(`${where}: ${field} must be a string`)
     }
     // The updater runs before anything changes: if it throws, nothing was added.
-    const existing = this.entries.get(this.idFor(hashed.hash, options.segment))
+    const existing = this.entries.get(entryId(hashed.hash, options.segment))
     const data =
       typeof dataOrUpdater === 'function'
         ? (dataOrUpdater as (old: unknown) => unknown)(existing?.snapshot.data)

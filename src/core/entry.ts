@@ -1,6 +1,6 @@
 import { initialSnapshot, reduce, type EntryAction } from './entry-state'
 import type { Indexable } from './invalidation-index'
-import { partsOf } from './key'
+import { partsOf, sameElements } from './key'
 import type { Cancel } from './scheduler'
 import type { Entry, FetchContext, QueryKey, QueryOptions, Schema } from './types'
 
@@ -120,7 +120,7 @@ export class QueryEntry implements Indexable {
 
   /** What the entry depends on; re-indexed without notifying observers. */
   applyTags(tags: readonly string[]): void {
-    if (sameTags(tags, this.indexedTags)) return
+    if (sameElements(tags, this.indexedTags)) return
     const frozen = Object.freeze([...tags])
     this.host.retag(this, frozen)
     this.silently({ type: 'tags', tags: frozen })
@@ -191,10 +191,4 @@ export class QueryEntry implements Indexable {
   private silently(action: EntryAction): void {
     this.snapshot = reduce(this.snapshot, action)
   }
-}
-
-function sameTags(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }

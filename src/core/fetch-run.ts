@@ -1,6 +1,6 @@
 import type { CacheCore } from './cache-core'
 import type { Flight, QueryEntry } from './entry'
-import { formatKey } from './key'
+import { formatKey, formatPath } from './key'
 import { isNotModified, isVersioned } from './result'
 import { delay } from './scheduler'
 
@@ -33,7 +33,6 @@ export function toError(thrown: unknown, entry: QueryEntry): Error {
 }
 
 function describeThrown(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
   try {
     return JSON.stringify(value) ?? String(value)
   } catch {
@@ -102,7 +101,7 @@ function land(core: CacheCore, entry: QueryEntry, flight: Flight, value: unknown
         error: new Error(`cachet: notModified for key ${formatKey(entry.snapshot.key, entry.segment)}, but nothing is cached`),
       }
     }
-    core.landNotModified(entry, flight)
+    core.landFresh(entry, flight, { type: 'not-modified', at: core.now() })
     return { ok: true, data: entry.snapshot.data }
   }
   let data = isVersioned(value) ? value.data : value
@@ -112,12 +111,9 @@ function land(core: CacheCore, entry: QueryEntry, flight: Flight, value: unknown
     if (!parsed.success) return { ok: false, error: schemaError(entry, parsed.error) }
     data = parsed.data
   }
-  core.landSuccess(entry, flight, data, etag, modelVersion)
+  core.landFresh(entry, flight, { type: 'fetch-success', data, etag, model: entry.indexedModel, modelVersion, at: core.now() })
   return { ok: true, data }
 }
-
-/** Marks errors that must not be retried. */
-export const SCHEMA_ERROR = Symbol.for('cachet.schemaError')
 
 function schemaError(entry: QueryEntry, cause: unknown): Error {
   const issues = (cause as { issues?: unknown } | null)?.issues
@@ -125,21 +121,12 @@ function schemaError(entry: QueryEntry, cause: unknown): Error {
   if (Array.isArray(issues) && issues.length > 0) {
     detail = issues
       .map((issue: { path?: readonly PropertyKey[]; message?: string }) => {
-        const path = formatPath(issue.path ?? [])
-        return `${path}: ${issue.message ?? 'invalid'}`
+        return `${formatPath('data', issue.path ?? [])}: ${issue.message ?? 'invalid'}`
       })
       .join('; ')
   }
-  const error = new Error(
-    `cachet: the data for key ${formatKey(entry.snapshot.key, entry.segment)} failed its schema at ${detail}`,
-    { cause },
-  )
-  ;(error as Error & { [SCHEMA_ERROR]: true })[SCHEMA_ERROR] = true
-  return error
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = 'data'
-  for (const part of path) out += typeof part === 'number' ? `[${part}]` : `.${String(part)}`
-  return out
+  // Not retried: `land` reports it straight away, the same data would fail again.
+  return new Error(`cachet: the data for key ${formatKey(entry.snapshot.key, entry.segment)} failed its schema at ${detail}`, {
+    cause,
+  })
 }

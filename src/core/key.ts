@@ -20,60 +20,91 @@ export function hashKey(key: unknown, name = 'key'): HashedKey {
   if (!Array.isArray(key)) {
     throw new TypeError(`${name}: a query key must be an array, got ${describe(key)}`)
   }
+  // Hashing runs on every fetch, get and set: the walk keeps the path as a
+  // stack of indexes and field names and spells it out only for an error.
+  const walk: Walk = { name, path: [], ancestors: [key] }
   const parts: string[] = []
-  const ancestors: unknown[] = [key]
-  const paths: string[] = [name]
   for (let i = 0; i < key.length; i++) {
-    parts.push(stringify(key[i], `${name}[${i}]`, ancestors, paths))
+    walk.path.push(i)
+    parts.push(stringify(key[i], walk))
+    walk.path.pop()
   }
   return { hash: parts.join(SEPARATOR), parts }
 }
 
-function stringify(value: unknown, path: string, ancestors: unknown[], paths: string[]): string {
+interface Walk {
+  name: string
+  /** Indexes and field names from the key down to the value being hashed. */
+  path: (string | number)[]
+  /** The arrays and objects being hashed, outermost first: the one at index i sits at path length i. */
+  ancestors: unknown[]
+}
+
+/** A path as code would write it: `key[1].range.from`, or `tags[1]` from an empty root. */
+export function formatPath(root: string, path: readonly PropertyKey[]): string {
+  let out = root
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out ? `.${String(part)}` : String(part)
+  return out
+}
+
+/** Element-wise identity of two arrays (a render's new key or tags array for the same values). */
+export function sameElements(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+function stringify(value: unknown, walk: Walk): string {
   switch (typeof value) {
     case 'string':
       return JSON.stringify(value)
     case 'boolean':
       return value ? 'true' : 'false'
     case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`${path}: ${value} is not a JSON value`)
+      if (!Number.isFinite(value)) throw new TypeError(`${formatPath(walk.name, walk.path)}: ${value} is not a JSON value`)
       return String(value)
     case 'undefined':
       // ['user', undefined] is a common "not known yet" key; keep it apart from null.
       return 'u'
     case 'object': {
       if (value === null) return 'null'
-      const back = ancestors.indexOf(value)
+      const back = walk.ancestors.indexOf(value)
       if (back !== -1) {
-        throw new TypeError(`${path}: cycle (refers back to ${paths[back]})`)
+        throw new TypeError(`${formatPath(walk.name, walk.path)}: cycle (refers back to ${formatPath(walk.name, walk.path.slice(0, back))})`)
       }
-      ancestors.push(value)
-      paths.push(path)
-      try {
-        if (Array.isArray(value)) {
-          const items: string[] = []
-          for (let i = 0; i < value.length; i++) items.push(stringify(value[i], `${path}[${i}]`, ancestors, paths))
-          return `[${items.join(',')}]`
-        }
+      if (!Array.isArray(value)) {
         const proto: unknown = Object.getPrototypeOf(value)
         if (proto !== Object.prototype && proto !== null) {
-          throw new TypeError(`${path}: ${describe(value)} is not a JSON value`)
+          throw new TypeError(`${formatPath(walk.name, walk.path)}: ${describe(value)} is not a JSON value`)
+        }
+      }
+      walk.ancestors.push(value)
+      try {
+        const items: string[] = []
+        if (Array.isArray(value)) {
+          for (let i = 0; i < value.length; i++) {
+            walk.path.push(i)
+            items.push(stringify(value[i], walk))
+            walk.path.pop()
+          }
+          return `[${items.join(',')}]`
         }
         const record = value as Record<string, unknown>
-        const fields: string[] = []
         for (const field of Object.keys(record).sort()) {
           const item = record[field]
           if (item === undefined) continue
-          fields.push(`${JSON.stringify(field)}:${stringify(item, `${path}.${field}`, ancestors, paths)}`)
+          walk.path.push(field)
+          items.push(`${JSON.stringify(field)}:${stringify(item, walk)}`)
+          walk.path.pop()
         }
-        return `{${fields.join(',')}}`
+        return `{${items.join(',')}}`
       } finally {
-        ancestors.pop()
-        paths.pop()
+        walk.ancestors.pop()
       }
     }
     default:
-      throw new TypeError(`${path}: ${describe(value)} is not a JSON value`)
+      throw new TypeError(`${formatPath(walk.name, walk.path)}: ${describe(value)} is not a JSON value`)
   }
 }
 

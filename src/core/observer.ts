@@ -1,7 +1,7 @@
 import type { CacheCore } from './cache-core'
 import type { Attached, QueryEntry } from './entry'
 import { internalsOf } from './internals'
-import { hashKey, type HashedKey } from './key'
+import { entryId, hashKey, sameElements, type HashedKey } from './key'
 import { checkQueryOptions } from './options'
 import { after, type Cancel } from './scheduler'
 import type { Cache, Entry, QueryOptions } from './types'
@@ -45,13 +45,6 @@ export function observe<T>(cache: Cache, options: ObserverOptions<T>): QueryObse
 
 const noop = () => {}
 
-/** Renders pass a new key array each time: skip hashing when it is element-wise identical. */
-function sameKeyFast(a: readonly unknown[], b: readonly unknown[]): boolean {
-  if (a === b) return true
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
-}
 
 class Observer<T> implements QueryObserver<T>, Attached {
   private options: ObserverOptions<T>
@@ -73,7 +66,7 @@ class Observer<T> implements QueryObserver<T>, Attached {
     this.core = core
     this.options = options
     this.hashed = hashKey(options.key)
-    this.id = core.idFor(this.hashed.hash, options.segment)
+    this.id = entryId(this.hashed.hash, options.segment)
   }
 
   get enabled(): boolean {
@@ -95,10 +88,11 @@ class Observer<T> implements QueryObserver<T>, Attached {
     if (options === previous) return
     this.options = options
     let moved = false
-    if (options.segment !== previous.segment || !sameKeyFast(options.key, previous.key)) {
+    // Renders pass a new key array each time: skip hashing an element-wise identical one.
+    if (options.segment !== previous.segment || !sameElements(options.key, previous.key)) {
       checkQueryOptions(options as QueryOptions<unknown>, 'useCachedQuery')
       const hashed = hashKey(options.key)
-      const id = this.core.idFor(hashed.hash, options.segment)
+      const id = entryId(hashed.hash, options.segment)
       if (id !== this.id) {
         this.hashed = hashed
         this.id = id
@@ -159,21 +153,10 @@ class Observer<T> implements QueryObserver<T>, Attached {
   private mount(): void {
     const entry = this.attachedTo
     if (!entry || !this.enabled) return
-    entry.restamp()
     // StrictMode subscribes the same observer twice: one mount, counted once.
-    const counters = this.counted === entry ? undefined : this.core.counters
+    const first = this.counted !== entry
     this.counted = entry
-    if (entry.flight) {
-      if (counters) {
-        counters.misses++
-        counters.deduped++
-      }
-    } else if (entry.snapshot.status === 'success' && !entry.snapshot.isStale) {
-      if (counters) counters.hits++
-    } else {
-      if (counters) counters.misses++
-      this.core.startFetch(entry)
-    }
+    if (this.core.answer(entry, false, first) === 'miss') this.core.startFetch(entry)
   }
 
   private startInterval(): void {

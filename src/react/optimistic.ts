@@ -1,4 +1,4 @@
-import { hashKey } from '../core/key'
+import { entryId, hashKey } from '../core/key'
 import type { Cache, QueryKey } from '../core/types'
 
 /**
@@ -50,7 +50,7 @@ export function applyOptimistic(
   segment: string | undefined,
   update: (old: unknown) => unknown,
 ): OptimisticLayer {
-  const id = `${hashKey(key).hash}\u0000${segment ?? ''}\u0000${segment === undefined ? 0 : 1}`
+  const id = entryId(hashKey(key).hash, segment)
   let byEntry = stacks.get(cache)
   if (byEntry === undefined) stacks.set(cache, (byEntry = new Map()))
   const current = read(cache, key, segment)

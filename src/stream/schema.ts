@@ -123,11 +123,11 @@ function describeIssues(issues: readonly Issue[]): string {
     .join('; ')
 }
 
+// Like core/key's formatPath, on purpose not imported: a module this file shares
+// with the browser entry would land in the same build chunk as this schema's
+// module-level zod calls and pull zod into every app (15.4 kB instead of 8.4).
 function formatPath(path: readonly PropertyKey[]): string {
   let out = ''
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`
-    else out += out ? `.${String(part)}` : String(part)
-  }
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out ? `.${String(part)}` : String(part)
   return out
 }
