@@ -1,4 +1,5 @@
 import type { Cache, InvalidationTarget, SetOptions } from '../core/types'
+import { applyingEvent, wasApplied, type ServerEvent } from './applied-events'
 import type { InvalidationMessage } from './schema'
 
 /** The messages that change a cache; `sync` is the connection's business. */
@@ -47,4 +48,16 @@ export function applyMessage(cache: Cache, message: CacheMessage): Promise<numbe
       return undefined
     }
   }
+}
+
+/**
+ * Applies a message once per server event: a tab gets each event from its own
+ * stream and from another tab's relay, and a second apply would only cost a
+ * second fetch. Returns what `applyMessage` returns, or undefined when the
+ * event was applied already. A message without a server event always applies.
+ */
+export function applyOnce(cache: Cache, message: CacheMessage, event: ServerEvent | undefined): Promise<number> | undefined {
+  if (!event) return applyMessage(cache, message)
+  if (wasApplied(cache, event)) return undefined
+  return applyingEvent(cache, event, () => applyMessage(cache, message))
 }

@@ -1,7 +1,7 @@
 import { reportError } from '../core/report-error'
 import type { Cache, CacheEvent, InvalidationMode, InvalidationTarget } from '../core/types'
-import { applyingEvent, eventBeingApplied, wasApplied } from './applied-events'
-import { applyMessage } from './apply-message'
+import { eventBeingApplied } from './applied-events'
+import { applyOnce } from './apply-message'
 import { parseRelayEnvelope, type RelayMessage } from './relay-envelope'
 import { parseInvalidationMessage, type InvalidationMessage } from './schema'
 
@@ -66,15 +66,11 @@ export function broadcastInvalidations(cache: Cache, options: BroadcastOptions =
     }
     const envelope = parseRelayEnvelope(event.data)
     if (!envelope.ok) return reject(envelope.reason)
-    const serverEvent = envelope.serverEvent
-    // This tab applied that server event already (its own stream was first).
-    if (serverEvent && wasApplied(cache, serverEvent)) return
     applying = true
     try {
-      const apply = () => applyMessage(cache, message)
-      // Recording it makes this tab's stream skip its own copy when it comes.
-      const pending = serverEvent ? applyingEvent(cache, serverEvent, apply) : apply()
-      pending?.catch((error: unknown) => reportError(cache, asError(error)))
+      // Skipped when this tab's own stream applied that event first; recorded
+      // otherwise, so the stream skips its copy when it comes.
+      applyOnce(cache, message, envelope.serverEvent)?.catch((error: unknown) => reportError(cache, asError(error)))
     } catch (error) {
       reject(asError(error).message)
     } finally {

@@ -1,7 +1,7 @@
 import { reportError } from '../core/report-error'
 import type { Cache } from '../core/types'
-import { applyingEvent, wasApplied, type ServerEvent } from './applied-events'
-import { applyMessage } from './apply-message'
+import type { ServerEvent } from './applied-events'
+import { applyOnce } from './apply-message'
 import { parseInvalidationMessage } from './schema'
 
 /** What `connectInvalidations` needs of an EventSource (the browser's, the `eventsource` package's, a fake). */
@@ -148,13 +148,9 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
       if (message.replay !== 'complete') invalidateActive()
       return
     }
-    // Already applied through another tab's relay: a second apply would only
-    // cost a second fetch. (The `sync` bookkeeping above never skips.)
-    if (serverEvent && wasApplied(cache, serverEvent)) return
+    // (The `sync` bookkeeping above never skips an event another tab relayed.)
     try {
-      const apply = () => applyMessage(cache, message)
-      const pending = serverEvent ? applyingEvent(cache, serverEvent, apply) : apply()
-      pending?.catch(report)
+      applyOnce(cache, message, serverEvent)?.catch(report)
     } catch (error) {
       reject(error instanceof Error ? error.message : String(error))
     }
