@@ -32,8 +32,8 @@ function createCachet(options: HarnessOptions): Harness {
     set: (query, data) =>
       cache.set(query.key, data, { segment: query.segment, tags: query.tags, model: query.model }),
     prefill(entries) {
-      for (const { query, data } of entries) {
-        cache.set(query.key, data, { segment: query.segment, tags: query.tags, model: query.model })
+      for (const { query, data, etag } of entries) {
+        cache.set(query.key, data, { segment: query.segment, tags: query.tags, model: query.model, etag })
       }
     },
     setModelVersion({ model, version, policy }) {

@@ -58,7 +58,7 @@ export interface Harness {
   /** Writes data into the cache; observers re-render. */
   set<T>(query: Query, data: T): void
   /** Fills the cache without rendering (the Root must be mounted first). */
-  prefill<T>(entries: readonly { query: Query; data: T }[]): void
+  prefill<T>(entries: readonly { query: Query; data: T; etag?: string }[]): void
   /**
    * A new model version. Peers have no notion of one: 'lazy' changes nothing
    * for them, 'immediate' invalidates the model's entries (`byKey` for SWR).
