@@ -17,9 +17,8 @@ import { defineConfig } from 'tsup'
 const internalMembers = [
   // QueryEntry (src/core/entry.ts)
   'snapshot',
-  'indexedTags',
+  'published',
   'indexedModel',
-  'indexedVersion',
   'flight',
   'generation',
   'observers',

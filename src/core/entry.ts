@@ -1,17 +1,19 @@
-import { initialSnapshot, reduce, type EntryAction } from './entry-state'
+import type { EntryPatch } from './entry-state'
 import type { Indexable } from './invalidation-index'
 import { partsOf, sameElements } from './key'
 import type { Cancel } from './scheduler'
-import type { Entry, FetchContext, QueryKey, QueryOptions, Schema } from './types'
+import type { Entry, FetchContext, QueryKey, QueryOptions, QueryStatus, Schema } from './types'
 
 /** What an entry needs from the cache that holds it. */
 export interface EntryHost {
   now(): number
   defaultStaleTime: number
-  changed(entry: QueryEntry, previous: Entry<unknown>): void
+  /** `updatedAt` and `isStale` are what they were before the change. */
+  changed(entry: QueryEntry, updatedAt: number, isStale: boolean): void
   retag(entry: QueryEntry, tags: readonly string[]): void
   remodel(entry: QueryEntry, model: string | undefined): void
-  reversion(entry: QueryEntry, version: string | undefined): void
+  /** The entry's modelVersion changed from `previous`. */
+  reversion(entry: QueryEntry, previous: string | undefined): void
 }
 
 /** One fetch in flight for an entry. */
@@ -68,14 +70,34 @@ export interface Attached {
 
 type Fetcher = (ctx: FetchContext) => Promise<unknown>
 
-/** One cached query: its state machine and what is attached to it. */
+/**
+ * One cached query: its state and what is attached to it. The state lives in
+ * the entry's own fields; the immutable `Entry` snapshot is built when someone
+ * reads it and kept until the next change, so readers (useSyncExternalStore)
+ * get the same object until something changes, and an entry nobody reads
+ * carries no snapshot.
+ */
 export class QueryEntry implements Indexable {
   readonly id: string
+  readonly key: QueryKey
   readonly segment: string | undefined
-  snapshot: Entry<unknown>
-  indexedTags: readonly string[] = []
+  /** What the entry depends on: the snapshot's and the index's tags. */
+  tags: readonly string[]
   indexedModel: string | undefined
-  indexedVersion: string | undefined
+
+  // The state a snapshot shows.
+  data: unknown = undefined
+  error: Error | undefined = undefined
+  status: QueryStatus = 'pending'
+  isFetching = false
+  isStale = true
+  updatedAt = 0
+  etag: string | undefined = undefined
+  /** The model that produced the data (indexedModel is the one the query names now). */
+  model: string | undefined
+  modelVersion: string | undefined = undefined
+  /** The snapshot built since the last change, if anyone read it. */
+  private published: Entry<unknown> | undefined = undefined
 
   /** The latest query options (fetcher, schema, times); undefined for an entry only ever `set`. */
   query: QueryOptions<unknown> | undefined
@@ -102,10 +124,28 @@ export class QueryEntry implements Indexable {
     model: string | undefined,
   ) {
     this.id = id
+    this.key = key
     this.segment = segment
-    this.indexedTags = tags
-    this.indexedModel = model
-    this.snapshot = initialSnapshot(key, segment, tags, model)
+    this.tags = tags
+    this.indexedModel = this.model = model
+  }
+
+  /** The immutable public view of the state. */
+  get snapshot(): Entry<unknown> {
+    return (this.published ??= {
+      key: this.key,
+      segment: this.segment,
+      tags: this.tags,
+      data: this.data,
+      error: this.error,
+      status: this.status,
+      isFetching: this.isFetching,
+      isStale: this.isStale,
+      updatedAt: this.updatedAt,
+      etag: this.etag,
+      model: this.model,
+      modelVersion: this.modelVersion,
+    })
   }
 
   /** Takes the latest query options: the fetcher, times, and what the entry depends on. */
@@ -114,16 +154,15 @@ export class QueryEntry implements Indexable {
     if (options.tags !== undefined) this.applyTags(options.tags)
     if (options.model !== this.indexedModel) {
       this.host.remodel(this, options.model)
-      if (this.snapshot.status !== 'success') this.silently({ type: 'model', model: options.model })
+      if (this.status !== 'success') this.silently({ model: options.model })
     }
   }
 
   /** What the entry depends on; re-indexed without notifying observers. */
   applyTags(tags: readonly string[]): void {
-    if (sameElements(tags, this.indexedTags)) return
-    const frozen = Object.freeze([...tags])
-    this.host.retag(this, frozen)
-    this.silently({ type: 'tags', tags: frozen })
+    if (sameElements(tags, this.tags)) return
+    this.host.retag(this, Object.freeze([...tags]))
+    this.published = undefined
   }
 
   /** The key's hash (the id without its segment). */
@@ -133,7 +172,7 @@ export class QueryEntry implements Indexable {
   }
 
   get parts(): readonly string[] {
-    return partsOf(this.hash, this.snapshot.key.length)
+    return partsOf(this.hash, this.key.length)
   }
 
   get fetcher(): Fetcher | undefined {
@@ -169,26 +208,26 @@ export class QueryEntry implements Indexable {
     return this.host.now() - updatedAt >= staleTime
   }
 
-  dispatch(action: EntryAction): void {
-    const previous = this.snapshot
-    const next = reduce(previous, action)
-    next.isStale = this.computeStale(next.updatedAt)
-    this.snapshot = next
-    if (this.snapshot.modelVersion !== this.indexedVersion) this.host.reversion(this, this.snapshot.modelVersion)
-    this.host.changed(this, previous)
+  dispatch(patch: EntryPatch): void {
+    const { updatedAt, isStale, modelVersion } = this
+    this.silently(patch)
+    this.isStale = this.computeStale(this.updatedAt)
+    if (this.modelVersion !== modelVersion) this.host.reversion(this, modelVersion)
+    this.host.changed(this, updatedAt, isStale)
   }
 
   /** Recomputes `isStale` (time passed, or an invalidation); notifies only on a flip. */
   restamp(): void {
-    const isStale = this.computeStale(this.snapshot.updatedAt)
-    if (isStale === this.snapshot.isStale) return
-    const previous = this.snapshot
-    this.snapshot = { ...previous, isStale }
-    this.host.changed(this, previous)
+    const isStale = this.computeStale(this.updatedAt)
+    if (isStale === this.isStale) return
+    this.isStale = isStale
+    this.published = undefined
+    this.host.changed(this, this.updatedAt, !isStale)
   }
 
   /** A change no observer needs to hear about (what the entry depends on). */
-  private silently(action: EntryAction): void {
-    this.snapshot = reduce(this.snapshot, action)
+  private silently(patch: EntryPatch): void {
+    Object.assign(this, patch)
+    this.published = undefined
   }
 }

@@ -1,5 +1,6 @@
 import type { CacheCore } from './cache-core'
 import type { Flight, QueryEntry } from './entry'
+import { succeeded } from './entry-state'
 import { formatKey, formatPath } from './key'
 import { isNotModified, isVersioned } from './result'
 import { delay } from './scheduler'
@@ -24,7 +25,7 @@ export function isRetryable(error: Error): boolean {
 export function toError(thrown: unknown, entry: QueryEntry): Error {
   if (thrown instanceof Error) return thrown
   const error = new Error(
-    `cachet: the fetcher for key ${formatKey(entry.snapshot.key, entry.segment)} threw a non-Error: ${describeThrown(thrown)}`,
+    `cachet: the fetcher for key ${formatKey(entry.key, entry.segment)} threw a non-Error: ${describeThrown(thrown)}`,
     { cause: thrown },
   )
   const status = (thrown as { status?: unknown } | null)?.status
@@ -58,14 +59,14 @@ export async function runFetch(core: CacheCore, entry: QueryEntry, flight: Fligh
     let failure: Error | undefined
     try {
       const fetcher = entry.fetcher
-      if (!fetcher) throw new Error(`cachet: no fetcher for key ${formatKey(entry.snapshot.key, entry.segment)} yet`)
+      if (!fetcher) throw new Error(`cachet: no fetcher for key ${formatKey(entry.key, entry.segment)} yet`)
       value = await fetcher({
-        key: entry.snapshot.key,
+        key: entry.key,
         segment: entry.segment,
         get signal() {
           return flight.signal
         },
-        etag: entry.snapshot.etag,
+        etag: entry.etag,
         modelVersion,
       })
     } catch (thrown) {
@@ -95,14 +96,14 @@ type Landed = { ok: true; data: unknown } | { ok: false; error: Error }
 
 function land(core: CacheCore, entry: QueryEntry, flight: Flight, value: unknown, modelVersion: string | undefined): Landed {
   if (isNotModified(value)) {
-    if (entry.snapshot.status !== 'success' && entry.snapshot.data === undefined) {
+    if (entry.status !== 'success' && entry.data === undefined) {
       return {
         ok: false,
-        error: new Error(`cachet: notModified for key ${formatKey(entry.snapshot.key, entry.segment)}, but nothing is cached`),
+        error: new Error(`cachet: notModified for key ${formatKey(entry.key, entry.segment)}, but nothing is cached`),
       }
     }
-    core.landFresh(entry, flight, { type: 'not-modified', at: core.now() })
-    return { ok: true, data: entry.snapshot.data }
+    core.landFresh(entry, flight, { error: undefined, status: 'success', isFetching: false, updatedAt: core.now() })
+    return { ok: true, data: entry.data }
   }
   let data = isVersioned(value) ? value.data : value
   const etag = isVersioned(value) ? value.etag : undefined
@@ -111,7 +112,7 @@ function land(core: CacheCore, entry: QueryEntry, flight: Flight, value: unknown
     if (!parsed.success) return { ok: false, error: schemaError(entry, parsed.error) }
     data = parsed.data
   }
-  core.landFresh(entry, flight, { type: 'fetch-success', data, etag, model: entry.indexedModel, modelVersion, at: core.now() })
+  core.landFresh(entry, flight, { ...succeeded(data, etag, entry.indexedModel, modelVersion, core.now()), isFetching: false })
   return { ok: true, data }
 }
 
@@ -126,7 +127,7 @@ function schemaError(entry: QueryEntry, cause: unknown): Error {
       .join('; ')
   }
   // Not retried: `land` reports it straight away, the same data would fail again.
-  return new Error(`cachet: the data for key ${formatKey(entry.snapshot.key, entry.segment)} failed its schema at ${detail}`, {
+  return new Error(`cachet: the data for key ${formatKey(entry.key, entry.segment)} failed its schema at ${detail}`, {
     cause,
   })
 }

@@ -5,9 +5,9 @@ export interface Indexable {
   readonly id: string
   readonly parts: readonly string[]
   readonly segment: string | undefined
-  indexedTags: readonly string[]
+  tags: readonly string[]
   indexedModel: string | undefined
-  indexedVersion: string | undefined
+  readonly modelVersion: string | undefined
 }
 
 /**
@@ -67,23 +67,23 @@ export class InvalidationIndex<E extends Indexable> {
     this.bySegment.add(entry.segment, entry)
     const parts = entry.parts
     for (let length = 1; length < parts.length; length++) this.byPrefix.add(prefixHash(parts, length), entry)
-    for (const tag of entry.indexedTags) this.byTag.add(tag, entry)
+    for (const tag of entry.tags) this.byTag.add(tag, entry)
     if (entry.indexedModel !== undefined) this.byModel.add(entry.indexedModel, entry)
-    if (entry.indexedVersion !== undefined) this.byVersion.add(entry.indexedVersion, entry)
+    if (entry.modelVersion !== undefined) this.byVersion.add(entry.modelVersion, entry)
   }
 
   delete(entry: E): void {
     this.bySegment.delete(entry.segment, entry)
     const parts = entry.parts
     for (let length = 1; length < parts.length; length++) this.byPrefix.delete(prefixHash(parts, length), entry)
-    for (const tag of entry.indexedTags) this.byTag.delete(tag, entry)
+    for (const tag of entry.tags) this.byTag.delete(tag, entry)
     if (entry.indexedModel !== undefined) this.byModel.delete(entry.indexedModel, entry)
-    if (entry.indexedVersion !== undefined) this.byVersion.delete(entry.indexedVersion, entry)
+    if (entry.modelVersion !== undefined) this.byVersion.delete(entry.modelVersion, entry)
   }
 
   setTags(entry: E, tags: readonly string[]): void {
-    for (const tag of entry.indexedTags) this.byTag.delete(tag, entry)
-    entry.indexedTags = tags
+    for (const tag of entry.tags) this.byTag.delete(tag, entry)
+    entry.tags = tags
     for (const tag of tags) this.byTag.add(tag, entry)
   }
 
@@ -93,9 +93,9 @@ export class InvalidationIndex<E extends Indexable> {
     if (model !== undefined) this.byModel.add(model, entry)
   }
 
-  setVersion(entry: E, version: string | undefined): void {
-    if (entry.indexedVersion !== undefined) this.byVersion.delete(entry.indexedVersion, entry)
-    entry.indexedVersion = version
-    if (version !== undefined) this.byVersion.add(version, entry)
+  /** The entry's modelVersion changed from `previous`. */
+  setVersion(entry: E, previous: string | undefined): void {
+    if (previous !== undefined) this.byVersion.delete(previous, entry)
+    if (entry.modelVersion !== undefined) this.byVersion.add(entry.modelVersion, entry)
   }
 }

@@ -86,10 +86,10 @@ function withHash(
 function matchesTarget(entry: QueryEntry, target: InvalidationTarget, key: HashedKey | undefined): boolean {
   if (entry.removed) return false
   if (key && !idHasKey(entry.id, key.hash, target.exact === true)) return false
-  if (target.tags && !target.tags.some((tag) => entry.indexedTags.includes(tag))) return false
+  if (target.tags && !target.tags.some((tag) => entry.tags.includes(tag))) return false
   if (target.segment !== undefined && entry.segment !== target.segment) return false
   if (target.model !== undefined && entry.indexedModel !== target.model) return false
-  if (target.modelVersion !== undefined && entry.snapshot.modelVersion !== target.modelVersion) return false
+  if (target.modelVersion !== undefined && entry.modelVersion !== target.modelVersion) return false
   if (target.predicate && !target.predicate(entry.snapshot)) return false
   return true
 }
