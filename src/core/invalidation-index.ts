@@ -58,13 +58,14 @@ export function sizeOf<E>(items: readonly E[] | Set<E>): number {
  */
 export class InvalidationIndex<E extends Indexable> {
   readonly byTag = new Bucket<string, E>()
-  readonly bySegment = new Bucket<string | undefined, E>()
+  /** Entries without a segment are not indexed: a target's segment is a string. */
+  readonly bySegment = new Bucket<string, E>()
   readonly byModel = new Bucket<string, E>()
   readonly byVersion = new Bucket<string, E>()
   readonly byPrefix = new Bucket<string, E>()
 
   add(entry: E): void {
-    this.bySegment.add(entry.segment, entry)
+    if (entry.segment !== undefined) this.bySegment.add(entry.segment, entry)
     const parts = entry.parts
     for (let length = 1; length < parts.length; length++) this.byPrefix.add(prefixHash(parts, length), entry)
     for (const tag of entry.tags) this.byTag.add(tag, entry)
@@ -73,7 +74,7 @@ export class InvalidationIndex<E extends Indexable> {
   }
 
   delete(entry: E): void {
-    this.bySegment.delete(entry.segment, entry)
+    if (entry.segment !== undefined) this.bySegment.delete(entry.segment, entry)
     const parts = entry.parts
     for (let length = 1; length < parts.length; length++) this.byPrefix.delete(prefixHash(parts, length), entry)
     for (const tag of entry.tags) this.byTag.delete(tag, entry)

@@ -75,7 +75,7 @@ function withHash(
   segment: string | undefined,
 ): QueryEntry[] {
   const found: QueryEntry[] = []
-  const segments = segment !== undefined ? [segment] : index.bySegment.keys()
+  const segments = segment !== undefined ? [segment] : [undefined, ...index.bySegment.keys()]
   for (const seg of segments) {
     const entry = entries.get(entryId(hash, seg))
     if (entry) found.push(entry)

@@ -82,6 +82,16 @@ describe('invalidate() (semantic 3)', () => {
       await expect(count).resolves.toBe(1)
     })
 
+    it('with a key and no segment matches that key in every segment, and none', async () => {
+      const cache = populated()
+      cache.set(['product', 43], 'p43-everyone')
+      const count = cache.invalidate({ key: ['product', 43], exact: true })
+      expect(cache.get(['product', 43])?.isStale).toBe(true)
+      expect(cache.get(['product', 43], 'arm:a')?.isStale).toBe(true)
+      expect(cache.get(['product', 42])?.isStale).toBe(false)
+      await expect(count).resolves.toBe(2)
+    })
+
     it('matches entries that list ANY of the given tags', async () => {
       const { stale, count } = staleAfter({ tags: ['product:43', 'inventory'] })
       expect(stale).toEqual(['["recs",8]@arm:b', '["product",42]', '["product",43]@arm:a'])
