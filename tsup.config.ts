@@ -18,6 +18,7 @@ const internalMembers = [
   // QueryEntry (src/core/entry.ts)
   'snapshot',
   'published',
+  'bits',
   'indexedModel',
   'flight',
   'generation',

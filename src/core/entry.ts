@@ -70,6 +70,7 @@ export interface Attached {
 
 type Fetcher = (ctx: FetchContext) => Promise<unknown>
 
+
 /**
  * One cached query: its state and what is attached to it. The state lives in
  * the entry's own fields; the immutable `Entry` snapshot is built when someone
@@ -89,8 +90,10 @@ export class QueryEntry implements Indexable {
   data: unknown = undefined
   error: Error | undefined = undefined
   status: QueryStatus = 'pending'
-  isFetching = false
-  isStale = true
+  /** The booleans below, one bit each (see the end of this file). */
+  bits = 2 // stale
+  declare isFetching: boolean
+  declare isStale: boolean
   updatedAt = 0
   etag: string | undefined = undefined
   /** The model that produced the data (indexedModel is the one the query names now). */
@@ -102,8 +105,6 @@ export class QueryEntry implements Indexable {
   /** The latest query options (fetcher, schema, times); undefined for an entry only ever `set`. */
   query: QueryOptions<unknown> | undefined
 
-  /** Forced stale by an invalidation until a fetch that started after it succeeds. */
-  invalidated = false
   /** Bumped by every write that a fetch in flight must not overwrite. */
   generation = 0
   flight: Flight | null = null
@@ -111,9 +112,11 @@ export class QueryEntry implements Indexable {
   /** When the gc queue may remove it (timer clock); 0 when not scheduled. */
   gcDue = 0
   staleTimer: Cancel | null = null
-  removed = false
+  /** Forced stale by an invalidation until a fetch that started after it succeeds. */
+  declare invalidated: boolean
+  declare removed: boolean
   /** Its `added` event went out; only then do changes go out as `updated`. */
-  announced = false
+  declare announced: boolean
 
   constructor(
     private readonly host: EntryHost,
@@ -230,4 +233,17 @@ export class QueryEntry implements Indexable {
     Object.assign(this, patch)
     this.published = undefined
   }
+}
+
+// The entry's booleans share one small-integer field (a field costs 8 bytes
+// per entry). Unquoted keys: the build shortens the internal names here too.
+for (const [name, bit] of Object.entries({ isFetching: 1, isStale: 2, invalidated: 4, removed: 8, announced: 16 })) {
+  Object.defineProperty(QueryEntry.prototype, name, {
+    get(this: QueryEntry) {
+      return (this.bits & bit) > 0
+    },
+    set(this: QueryEntry, on: boolean) {
+      this.bits = on ? this.bits | bit : this.bits & ~bit
+    },
+  })
 }
