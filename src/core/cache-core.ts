@@ -8,6 +8,7 @@ import { entryId, hashKey, type HashedKey } from './key'
 import { matchTarget } from './match'
 import { checkQueryOptions, checkSegment, checkTags, resolveCacheOptions, type ResolvedCacheOptions } from './options'
 import { after, ConcurrencyGate, NotifyBatch } from './scheduler'
+import type { KeptTags } from './tags'
 import type {
   CacheEvent,
   CacheOptions,
@@ -21,8 +22,6 @@ import type {
 } from './types'
 
 const noop = () => {}
-/** Shared by every entry that depends on no tag. */
-const NO_TAGS: readonly string[] = Object.freeze([])
 
 function abortError(): Error {
   const error = new Error('cachet: fetch aborted: nobody waits')
@@ -71,7 +70,7 @@ export class CacheCore implements EntryHost {
     if (this.listeners.size > 0 && entry.announced) this.emit({ type: 'updated', entry: entry.snapshot })
   }
 
-  retag(entry: QueryEntry, tags: readonly string[]): void {
+  retag(entry: QueryEntry, tags: KeptTags): void {
     if (!entry.removed) this.index.setTags(entry, tags)
     else entry.tags = tags
   }
@@ -104,7 +103,7 @@ export class CacheCore implements EntryHost {
     const id = entryId(hashed.hash, segment)
     let entry = this.entries.get(id)
     if (!entry) {
-      entry = new QueryEntry(this, id, key, segment, tags ? Object.freeze([...tags]) : NO_TAGS, model)
+      entry = new QueryEntry(this, id, key, segment, tags, model)
       this.entries.set(id, entry)
       this.index.add(entry)
       if (announce) this.announce(entry)
@@ -145,7 +144,7 @@ export class CacheCore implements EntryHost {
   scheduleGc(entry: QueryEntry): void {
     this.gc.cancel(entry)
     if (entry.removed || entry.hasObservers || entry.flight) return
-    const gcTime = entry.gcTime ?? this.options.gcTime
+    const gcTime = entry.query?.gcTime ?? this.options.gcTime
     if (gcTime !== Infinity) this.gc.schedule(entry, gcTime)
   }
 
@@ -154,7 +153,7 @@ export class CacheCore implements EntryHost {
     entry.staleTimer?.()
     entry.staleTimer = null
     if (entry.isStale || !entry.hasObservers) return
-    const staleTime = entry.staleTime ?? this.options.staleTime
+    const staleTime = entry.query?.staleTime ?? this.options.staleTime
     if (staleTime === Infinity) return
     const wait = entry.updatedAt + staleTime - this.now()
     entry.staleTimer = after(Math.max(0, wait), () => {

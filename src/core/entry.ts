@@ -2,7 +2,8 @@ import type { EntryPatch } from './entry-state'
 import type { Indexable } from './invalidation-index'
 import { partsOf, sameElements } from './key'
 import type { Cancel } from './scheduler'
-import type { Entry, FetchContext, QueryKey, QueryOptions, QueryStatus, Schema } from './types'
+import { keepTags, tagList, type KeptTags } from './tags'
+import type { Entry, QueryKey, QueryOptions, QueryStatus } from './types'
 
 /** What an entry needs from the cache that holds it. */
 export interface EntryHost {
@@ -10,7 +11,7 @@ export interface EntryHost {
   defaultStaleTime: number
   /** `updatedAt` and `isStale` are what they were before the change. */
   changed(entry: QueryEntry, updatedAt: number, isStale: boolean): void
-  retag(entry: QueryEntry, tags: readonly string[]): void
+  retag(entry: QueryEntry, tags: KeptTags): void
   remodel(entry: QueryEntry, model: string | undefined): void
   /** The entry's modelVersion changed from `previous`. */
   reversion(entry: QueryEntry, previous: string | undefined): void
@@ -68,8 +69,6 @@ export interface Attached {
   notify(): void
 }
 
-type Fetcher = (ctx: FetchContext) => Promise<unknown>
-
 
 /**
  * One cached query: its state and what is attached to it. The state lives in
@@ -83,7 +82,7 @@ export class QueryEntry implements Indexable {
   readonly key: QueryKey
   readonly segment: string | undefined
   /** What the entry depends on: the snapshot's and the index's tags. */
-  tags: readonly string[]
+  tags: KeptTags
   indexedModel: string | undefined
 
   // The state a snapshot shows.
@@ -123,13 +122,13 @@ export class QueryEntry implements Indexable {
     id: string,
     key: QueryKey,
     segment: string | undefined,
-    tags: readonly string[],
+    tags: readonly string[] | undefined,
     model: string | undefined,
   ) {
     this.id = id
     this.key = key
     this.segment = segment
-    this.tags = tags
+    this.tags = keepTags(tags)
     this.indexedModel = this.model = model
   }
 
@@ -138,7 +137,7 @@ export class QueryEntry implements Indexable {
     return (this.published ??= {
       key: this.key,
       segment: this.segment,
-      tags: this.tags,
+      tags: tagList(this.tags),
       data: this.data,
       error: this.error,
       status: this.status,
@@ -163,8 +162,8 @@ export class QueryEntry implements Indexable {
 
   /** What the entry depends on; re-indexed without notifying observers. */
   applyTags(tags: readonly string[]): void {
-    if (sameElements(tags, this.tags)) return
-    this.host.retag(this, Object.freeze([...tags]))
+    if (sameElements(tags, tagList(this.tags))) return
+    this.host.retag(this, keepTags(tags))
     this.published = undefined
   }
 
@@ -176,22 +175,6 @@ export class QueryEntry implements Indexable {
 
   get parts(): readonly string[] {
     return partsOf(this.hash, this.key.length)
-  }
-
-  get fetcher(): Fetcher | undefined {
-    return this.query?.fetcher as Fetcher | undefined
-  }
-  get schema(): Schema<unknown> | undefined {
-    return this.query?.schema
-  }
-  get staleTime(): number | undefined {
-    return this.query?.staleTime
-  }
-  get gcTime(): number | undefined {
-    return this.query?.gcTime
-  }
-  get retry(): number | undefined {
-    return this.query?.retry
   }
 
   get hasObservers(): boolean {
@@ -207,7 +190,7 @@ export class QueryEntry implements Indexable {
 
   computeStale(updatedAt: number): boolean {
     if (this.invalidated || updatedAt === 0) return true
-    const staleTime = this.staleTime ?? this.host.defaultStaleTime
+    const staleTime = this.query?.staleTime ?? this.host.defaultStaleTime
     return this.host.now() - updatedAt >= staleTime
   }
 

@@ -43,7 +43,7 @@ function describeThrown(value: unknown): string {
 
 /** Runs one fetch of an entry with retries; resolves with the data it produced (or that superseded it). */
 export async function runFetch(core: CacheCore, entry: QueryEntry, flight: Flight): Promise<unknown> {
-  const retries = entry.retry ?? core.options.retry
+  const retries = entry.query?.retry ?? core.options.retry
   // Without a limit the gate never queues, so it needs no signal to cancel a wait.
   const limited = core.options.maxConcurrentFetches !== Infinity
   for (let attempt = 0; ; attempt++) {
@@ -58,7 +58,7 @@ export async function runFetch(core: CacheCore, entry: QueryEntry, flight: Fligh
     let value: unknown
     let failure: Error | undefined
     try {
-      const fetcher = entry.fetcher
+      const fetcher = entry.query?.fetcher
       if (!fetcher) throw new Error(`cachet: no fetcher for key ${formatKey(entry.key, entry.segment)} yet`)
       value = await fetcher({
         key: entry.key,
@@ -107,8 +107,9 @@ function land(core: CacheCore, entry: QueryEntry, flight: Flight, value: unknown
   }
   let data = isVersioned(value) ? value.data : value
   const etag = isVersioned(value) ? value.etag : undefined
-  if (entry.schema) {
-    const parsed = entry.schema.safeParse(data)
+  const schema = entry.query?.schema
+  if (schema) {
+    const parsed = schema.safeParse(data)
     if (!parsed.success) return { ok: false, error: schemaError(entry, parsed.error) }
     data = parsed.data
   }

@@ -1,11 +1,12 @@
 import { prefixHash } from './key'
+import { tagList, type KeptTags } from './tags'
 
 /** What the index needs to know of an entry. */
 export interface Indexable {
   readonly id: string
   readonly parts: readonly string[]
   readonly segment: string | undefined
-  tags: readonly string[]
+  tags: KeptTags
   indexedModel: string | undefined
   readonly modelVersion: string | undefined
 }
@@ -68,7 +69,7 @@ export class InvalidationIndex<E extends Indexable> {
     if (entry.segment !== undefined) this.bySegment.add(entry.segment, entry)
     const parts = entry.parts
     for (let length = 1; length < parts.length; length++) this.byPrefix.add(prefixHash(parts, length), entry)
-    for (const tag of entry.tags) this.byTag.add(tag, entry)
+    for (const tag of tagList(entry.tags)) this.byTag.add(tag, entry)
     if (entry.indexedModel !== undefined) this.byModel.add(entry.indexedModel, entry)
     if (entry.modelVersion !== undefined) this.byVersion.add(entry.modelVersion, entry)
   }
@@ -77,15 +78,15 @@ export class InvalidationIndex<E extends Indexable> {
     if (entry.segment !== undefined) this.bySegment.delete(entry.segment, entry)
     const parts = entry.parts
     for (let length = 1; length < parts.length; length++) this.byPrefix.delete(prefixHash(parts, length), entry)
-    for (const tag of entry.tags) this.byTag.delete(tag, entry)
+    for (const tag of tagList(entry.tags)) this.byTag.delete(tag, entry)
     if (entry.indexedModel !== undefined) this.byModel.delete(entry.indexedModel, entry)
     if (entry.modelVersion !== undefined) this.byVersion.delete(entry.modelVersion, entry)
   }
 
-  setTags(entry: E, tags: readonly string[]): void {
-    for (const tag of entry.tags) this.byTag.delete(tag, entry)
+  setTags(entry: E, tags: KeptTags): void {
+    for (const tag of tagList(entry.tags)) this.byTag.delete(tag, entry)
     entry.tags = tags
-    for (const tag of tags) this.byTag.add(tag, entry)
+    for (const tag of tagList(tags)) this.byTag.add(tag, entry)
   }
 
   setModel(entry: E, model: string | undefined): void {

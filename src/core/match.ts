@@ -2,6 +2,7 @@ import type { QueryEntry } from './entry'
 import { sizeOf, type InvalidationIndex } from './invalidation-index'
 import { entryId, hashKey, idHasKey, type HashedKey } from './key'
 import { checkSegment, checkTags } from './options'
+import { tagList } from './tags'
 import type { InvalidationTarget } from './types'
 
 /**
@@ -86,7 +87,7 @@ function withHash(
 function matchesTarget(entry: QueryEntry, target: InvalidationTarget, key: HashedKey | undefined): boolean {
   if (entry.removed) return false
   if (key && !idHasKey(entry.id, key.hash, target.exact === true)) return false
-  if (target.tags && !target.tags.some((tag) => entry.tags.includes(tag))) return false
+  if (target.tags && !target.tags.some((tag) => tagList(entry.tags).includes(tag))) return false
   if (target.segment !== undefined && entry.segment !== target.segment) return false
   if (target.model !== undefined && entry.indexedModel !== target.model) return false
   if (target.modelVersion !== undefined && entry.modelVersion !== target.modelVersion) return false
