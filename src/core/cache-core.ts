@@ -8,7 +8,6 @@ import { entryId, hashKey, type HashedKey } from './key'
 import { matchTarget } from './match'
 import { checkQueryOptions, checkSegment, checkTags, resolveCacheOptions, type ResolvedCacheOptions } from './options'
 import { after, ConcurrencyGate, NotifyBatch } from './scheduler'
-import type { KeptTags } from './tags'
 import type {
   CacheEvent,
   CacheOptions,
@@ -68,20 +67,6 @@ export class CacheCore implements EntryHost {
       if (entry.updatedAt !== updatedAt || entry.isStale !== isStale) this.scheduleStaleFlip(entry)
     }
     if (this.listeners.size > 0 && entry.announced) this.emit({ type: 'updated', entry: entry.snapshot })
-  }
-
-  retag(entry: QueryEntry, tags: KeptTags): void {
-    if (!entry.removed) this.index.setTags(entry, tags)
-    else entry.tags = tags
-  }
-
-  remodel(entry: QueryEntry, model: string | undefined): void {
-    if (!entry.removed) this.index.setModel(entry, model)
-    else entry.indexedModel = model
-  }
-
-  reversion(entry: QueryEntry, previous: string | undefined): void {
-    if (!entry.removed) this.index.setVersion(entry, previous)
   }
 
   // ---- entries ----------------------------------------------------------
@@ -417,7 +402,7 @@ export class CacheCore implements EntryHost {
     // A new entry is announced with its data, never as a phantom pending entry.
     const entry = existing ?? this.ensure(key, hashed, options.segment, options.tags, options.model, false)
     if (options.tags) entry.applyTags(options.tags)
-    if (options.model !== undefined && options.model !== entry.indexedModel) this.remodel(entry, options.model)
+    if (options.model !== undefined && options.model !== entry.indexedModel) this.index.setModel(entry, options.model)
     // A fetch in flight started before this write: it must not overwrite it.
     entry.generation++
     entry.invalidated = false

@@ -1,5 +1,5 @@
 import type { EntryPatch } from './entry-state'
-import type { Indexable } from './invalidation-index'
+import type { Indexable, InvalidationIndex } from './invalidation-index'
 import { partsOf, sameElements } from './key'
 import type { Cancel } from './scheduler'
 import { keepTags, tagList, type KeptTags } from './tags'
@@ -11,10 +11,7 @@ export interface EntryHost {
   defaultStaleTime: number
   /** `updatedAt` and `isStale` are what they were before the change. */
   changed(entry: QueryEntry, updatedAt: number, isStale: boolean): void
-  retag(entry: QueryEntry, tags: KeptTags): void
-  remodel(entry: QueryEntry, model: string | undefined): void
-  /** The entry's modelVersion changed from `previous`. */
-  reversion(entry: QueryEntry, previous: string | undefined): void
+  readonly index: InvalidationIndex<QueryEntry>
 }
 
 /** One fetch in flight for an entry. */
@@ -108,8 +105,8 @@ export class QueryEntry implements Indexable {
   generation = 0
   flight: Flight | null = null
   observers: Set<Attached> | null = null
-  /** When the gc queue may remove it (timer clock); 0 when not scheduled. */
-  gcDue = 0
+  /** When the gc queue may remove it (its clock); undefined when not scheduled. */
+  gcDue: number | undefined = undefined
   staleTimer: Cancel | null = null
   /** Forced stale by an invalidation until a fetch that started after it succeeds. */
   declare invalidated: boolean
@@ -155,7 +152,7 @@ export class QueryEntry implements Indexable {
     this.query = options
     if (options.tags !== undefined) this.applyTags(options.tags)
     if (options.model !== this.indexedModel) {
-      this.host.remodel(this, options.model)
+      this.host.index.setModel(this, options.model)
       if (this.status !== 'success') this.silently({ model: options.model })
     }
   }
@@ -163,7 +160,7 @@ export class QueryEntry implements Indexable {
   /** What the entry depends on; re-indexed without notifying observers. */
   applyTags(tags: readonly string[]): void {
     if (sameElements(tags, tagList(this.tags))) return
-    this.host.retag(this, keepTags(tags))
+    this.host.index.setTags(this, keepTags(tags))
     this.published = undefined
   }
 
@@ -198,7 +195,7 @@ export class QueryEntry implements Indexable {
     const { updatedAt, isStale, modelVersion } = this
     this.silently(patch)
     this.isStale = this.computeStale(this.updatedAt)
-    if (this.modelVersion !== modelVersion) this.host.reversion(this, modelVersion)
+    if (this.modelVersion !== modelVersion) this.host.index.setVersion(this, modelVersion)
     this.host.changed(this, updatedAt, isStale)
   }
 

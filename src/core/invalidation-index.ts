@@ -6,6 +6,8 @@ export interface Indexable {
   readonly id: string
   readonly parts: readonly string[]
   readonly segment: string | undefined
+  /** Out of the cache: its fields still change, the index no longer holds it. */
+  readonly removed: boolean
   tags: KeptTags
   indexedModel: string | undefined
   readonly modelVersion: string | undefined
@@ -86,18 +88,18 @@ export class InvalidationIndex<E extends Indexable> {
   setTags(entry: E, tags: KeptTags): void {
     for (const tag of tagList(entry.tags)) this.byTag.delete(tag, entry)
     entry.tags = tags
-    for (const tag of tagList(tags)) this.byTag.add(tag, entry)
+    if (!entry.removed) for (const tag of tagList(tags)) this.byTag.add(tag, entry)
   }
 
   setModel(entry: E, model: string | undefined): void {
     if (entry.indexedModel !== undefined) this.byModel.delete(entry.indexedModel, entry)
     entry.indexedModel = model
-    if (model !== undefined) this.byModel.add(model, entry)
+    if (model !== undefined && !entry.removed) this.byModel.add(model, entry)
   }
 
   /** The entry's modelVersion changed from `previous`. */
   setVersion(entry: E, previous: string | undefined): void {
     if (previous !== undefined) this.byVersion.delete(previous, entry)
-    if (entry.modelVersion !== undefined) this.byVersion.add(entry.modelVersion, entry)
+    if (entry.modelVersion !== undefined && !entry.removed) this.byVersion.add(entry.modelVersion, entry)
   }
 }
