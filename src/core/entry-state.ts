@@ -9,6 +9,7 @@ export interface EntryPatch {
   error?: Error | undefined
   status?: QueryStatus
   isFetching?: boolean
+  isStale?: boolean
   updatedAt?: number
   etag?: string | undefined
   model?: string | undefined

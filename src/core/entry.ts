@@ -95,19 +95,21 @@ export class QueryEntry implements Indexable {
   /** The model that produced the data (indexedModel is the one the query names now). */
   model: string | undefined
   modelVersion: string | undefined = undefined
-  /** The snapshot built since the last change, if anyone read it. */
-  private published: Entry<unknown> | undefined = undefined
-
-  /** The latest query options (fetcher, schema, times); undefined for an entry only ever `set`. */
-  query: QueryOptions<unknown> | undefined
-
   /** Bumped by every write that a fetch in flight must not overwrite. */
   generation = 0
-  flight: Flight | null = null
-  observers: Set<Attached> | null = null
   /** When the gc queue may remove it (its clock); undefined when not scheduled. */
   gcDue: number | undefined = undefined
-  staleTimer: Cancel | null = null
+
+  // Fields most entries never get: they are declared, not initialized, so an
+  // entry that is only `set` and never read carries no slot for them (V8
+  // adds a property when it is first assigned; a slot is 8 bytes per entry).
+  /** The snapshot built since the last change, if anyone read it. */
+  private declare published: Entry<unknown> | undefined
+  /** The latest query options (fetcher, schema, times); undefined for an entry only ever `set`. */
+  declare query: QueryOptions<unknown> | undefined
+  declare flight: Flight | null | undefined
+  declare observers: Set<Attached> | undefined
+  declare staleTimer: Cancel | null | undefined
   /** Forced stale by an invalidation until a fetch that started after it succeeds. */
   declare invalidated: boolean
   declare removed: boolean
@@ -161,7 +163,7 @@ export class QueryEntry implements Indexable {
   applyTags(tags: readonly string[]): void {
     if (sameElements(tags, tagList(this.tags))) return
     this.host.index.setTags(this, keepTags(tags))
-    this.published = undefined
+    this.silently({})
   }
 
   /** The key's hash (the id without its segment). */
@@ -175,7 +177,7 @@ export class QueryEntry implements Indexable {
   }
 
   get hasObservers(): boolean {
-    return this.observers !== null && this.observers.size > 0
+    return !!this.observers?.size
   }
 
   /** Has an enabled observer: invalidations and focus refetch it now. */
@@ -203,15 +205,14 @@ export class QueryEntry implements Indexable {
   restamp(): void {
     const isStale = this.computeStale(this.updatedAt)
     if (isStale === this.isStale) return
-    this.isStale = isStale
-    this.published = undefined
+    this.silently({ isStale })
     this.host.changed(this, this.updatedAt, !isStale)
   }
 
   /** A change no observer needs to hear about (what the entry depends on). */
   private silently(patch: EntryPatch): void {
     Object.assign(this, patch)
-    this.published = undefined
+    if (this.published) this.published = undefined
   }
 }
 
