@@ -56,10 +56,6 @@ export class CacheCore implements EntryHost {
     return this.options.now()
   }
 
-  get defaultStaleTime(): number {
-    return this.options.staleTime
-  }
-
   changed(entry: QueryEntry, updatedAt: number, isStale: boolean): void {
     if (entry.observers) {
       for (const observer of entry.observers) observer.notify()

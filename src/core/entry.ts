@@ -1,6 +1,6 @@
 import type { EntryPatch } from './entry-state'
 import type { Indexable, InvalidationIndex } from './invalidation-index'
-import { partsOf, sameElements } from './key'
+import { sameElements } from './key'
 import type { Cancel } from './scheduler'
 import { keepTags, tagList, type KeptTags } from './tags'
 import type { Entry, QueryKey, QueryOptions, QueryStatus } from './types'
@@ -8,7 +8,7 @@ import type { Entry, QueryKey, QueryOptions, QueryStatus } from './types'
 /** What an entry needs from the cache that holds it. */
 export interface EntryHost {
   now(): number
-  defaultStaleTime: number
+  readonly options: { readonly staleTime: number }
   /** `updatedAt` and `isStale` are what they were before the change. */
   changed(entry: QueryEntry, updatedAt: number, isStale: boolean): void
   readonly index: InvalidationIndex<QueryEntry>
@@ -166,14 +166,9 @@ export class QueryEntry implements Indexable {
     this.silently({})
   }
 
-  /** The key's hash (the id without its segment). */
+  /** The key's hash: the id up to the NUL before its segment (a hash never holds a NUL). */
   get hash(): string {
-    const end = this.id.indexOf('\u0000')
-    return end === -1 ? this.id : this.id.slice(0, end)
-  }
-
-  get parts(): readonly string[] {
-    return partsOf(this.hash, this.key.length)
+    return this.id.split('\u0000', 1)[0]!
   }
 
   get hasObservers(): boolean {
@@ -189,7 +184,7 @@ export class QueryEntry implements Indexable {
 
   computeStale(updatedAt: number): boolean {
     if (this.invalidated || updatedAt === 0) return true
-    const staleTime = this.query?.staleTime ?? this.host.defaultStaleTime
+    const staleTime = this.query?.staleTime ?? this.host.options.staleTime
     return this.host.now() - updatedAt >= staleTime
   }
 

@@ -1,10 +1,11 @@
-import { prefixHash } from './key'
+import { prefixHashes } from './key'
 import { tagList, type KeptTags } from './tags'
 
 /** What the index needs to know of an entry. */
 export interface Indexable {
   readonly id: string
-  readonly parts: readonly string[]
+  /** The key's hash. */
+  readonly hash: string
   readonly segment: string | undefined
   /** Out of the cache: its fields still change, the index no longer holds it. */
   readonly removed: boolean
@@ -65,12 +66,28 @@ export class InvalidationIndex<E extends Indexable> {
   readonly bySegment = new Bucket<string, E>()
   readonly byModel = new Bucket<string, E>()
   readonly byVersion = new Bucket<string, E>()
-  readonly byPrefix = new Bucket<string, E>()
+  /**
+   * Every proper key prefix; built by the first prefix invalidation, kept up
+   * to date from then on (a cache that never has one pays nothing for it).
+   */
+  private prefixes: Bucket<string, E> | undefined
+
+  /** The prefix index, built from `entries` the first time it is needed. */
+  byPrefix(entries: Iterable<E>): Bucket<string, E> {
+    if (!this.prefixes) {
+      this.prefixes = new Bucket()
+      for (const entry of entries) this.eachPrefix(entry, 'add')
+    }
+    return this.prefixes
+  }
+
+  private eachPrefix(entry: E, op: 'add' | 'delete'): void {
+    if (this.prefixes) for (const prefix of prefixHashes(entry.hash)) this.prefixes[op](prefix, entry)
+  }
 
   add(entry: E): void {
     if (entry.segment !== undefined) this.bySegment.add(entry.segment, entry)
-    const parts = entry.parts
-    for (let length = 1; length < parts.length; length++) this.byPrefix.add(prefixHash(parts, length), entry)
+    this.eachPrefix(entry, 'add')
     for (const tag of tagList(entry.tags)) this.byTag.add(tag, entry)
     if (entry.indexedModel !== undefined) this.byModel.add(entry.indexedModel, entry)
     if (entry.modelVersion !== undefined) this.byVersion.add(entry.modelVersion, entry)
@@ -78,8 +95,7 @@ export class InvalidationIndex<E extends Indexable> {
 
   delete(entry: E): void {
     if (entry.segment !== undefined) this.bySegment.delete(entry.segment, entry)
-    const parts = entry.parts
-    for (let length = 1; length < parts.length; length++) this.byPrefix.delete(prefixHash(parts, length), entry)
+    this.eachPrefix(entry, 'delete')
     for (const tag of tagList(entry.tags)) this.byTag.delete(tag, entry)
     if (entry.indexedModel !== undefined) this.byModel.delete(entry.indexedModel, entry)
     if (entry.modelVersion !== undefined) this.byVersion.delete(entry.modelVersion, entry)

@@ -52,7 +52,7 @@ function candidates(
   }
   if (key) {
     const exact = withHash(entries, index, key.hash, target.segment)
-    consider(target.exact ? exact : [...exact, ...index.byPrefix.get(key.hash)])
+    consider(target.exact ? exact : [...exact, ...index.byPrefix(entries.values()).get(key.hash)])
   }
   if (target.tags) {
     if (target.tags.length === 1) consider(index.byTag.get(target.tags[0]!))
