@@ -18,7 +18,6 @@ const internalMembers = [
   // QueryEntry (src/core/entry.ts)
   'snapshot',
   'published',
-  'bits',
   'indexedModel',
   'flight',
   'generation',
@@ -83,7 +82,6 @@ const internalMembers = [
   'expire',
   'schedule',
   'sweep',
-  'elapsed',
   'epoch',
   'arm',
   'waiting',

@@ -86,10 +86,8 @@ export class QueryEntry implements Indexable {
   data: unknown = undefined
   error: Error | undefined = undefined
   status: QueryStatus = 'pending'
-  /** The booleans below, one bit each (see the end of this file). */
-  bits = 2 // stale
-  declare isFetching: boolean
-  declare isStale: boolean
+  isFetching = false
+  isStale = true
   updatedAt = 0
   etag: string | undefined = undefined
   /** The model that produced the data (indexedModel is the one the query names now). */
@@ -99,6 +97,11 @@ export class QueryEntry implements Indexable {
   generation = 0
   /** When the gc queue may remove it (its clock); undefined when not scheduled. */
   gcDue: number | undefined = undefined
+  /** Forced stale by an invalidation until a fetch that started after it succeeds. */
+  invalidated = false
+  removed = false
+  /** Its `added` event went out; only then do changes go out as `updated`. */
+  announced = false
 
   // Fields most entries never get: they are declared, not initialized, so an
   // entry that is only `set` and never read carries no slot for them (V8
@@ -110,11 +113,6 @@ export class QueryEntry implements Indexable {
   declare flight: Flight | null | undefined
   declare observers: Set<Attached> | undefined
   declare staleTimer: Cancel | null | undefined
-  /** Forced stale by an invalidation until a fetch that started after it succeeds. */
-  declare invalidated: boolean
-  declare removed: boolean
-  /** Its `added` event went out; only then do changes go out as `updated`. */
-  declare announced: boolean
 
   constructor(
     private readonly host: EntryHost,
@@ -209,17 +207,4 @@ export class QueryEntry implements Indexable {
     Object.assign(this, patch)
     if (this.published) this.published = undefined
   }
-}
-
-// The entry's booleans share one small-integer field (a field costs 8 bytes
-// per entry). Unquoted keys: the build shortens the internal names here too.
-for (const [name, bit] of Object.entries({ isFetching: 1, isStale: 2, invalidated: 4, removed: 8, announced: 16 })) {
-  Object.defineProperty(QueryEntry.prototype, name, {
-    get(this: QueryEntry) {
-      return (this.bits & bit) > 0
-    },
-    set(this: QueryEntry, on: boolean) {
-      this.bits = on ? this.bits | bit : this.bits & ~bit
-    },
-  })
 }

@@ -1,4 +1,4 @@
-import { after, small, type Cancel } from './scheduler'
+import { after, type Cancel } from './scheduler'
 
 interface Collectable {
   /** When it may go (see GcQueue); undefined when not scheduled. */
@@ -34,12 +34,11 @@ export class GcQueue<E extends Collectable> {
     this.expire = expire
   }
 
-  private elapsed(): number {
-    return Date.now() - this.epoch
-  }
-
   schedule(entry: E, delay: number): void {
-    const due = small(this.elapsed() + delay)
+    let due = Date.now() - this.epoch + delay
+    // As a small integer when it is one: V8 then stores it inline, while
+    // arithmetic on Date.now() leaves even an integral result a heap number.
+    if ((due | 0) === due) due |= 0
     entry.gcDue = due
     let lane = this.lanes.get(delay)
     if (!lane) this.lanes.set(delay, (lane = { queue: [], head: 0 }))
@@ -61,13 +60,13 @@ export class GcQueue<E extends Collectable> {
   private arm(due: number): void {
     this.timer?.()
     this.timerDue = due
-    this.timer = after(Math.max(0, due - this.elapsed()), this.sweep)
+    this.timer = after(Math.max(0, due + this.epoch - Date.now()), this.sweep)
   }
 
   private readonly sweep = (): void => {
     this.timer = null
     this.timerDue = Infinity
-    const now = this.elapsed()
+    const now = Date.now() - this.epoch
     let next = Infinity
     for (const [delay, lane] of this.lanes) {
       const { queue } = lane

@@ -19,15 +19,6 @@ export function after(ms: number, run: () => void): Cancel {
   return () => clearTimeout(id)
 }
 
-/**
- * `n` as a small integer when it is one. V8 stores those inline in a field or
- * array slot; arithmetic on Date.now()-sized numbers yields heap numbers even
- * when the result is a small integer. Anything else comes back unchanged.
- */
-export function small(n: number): number {
-  return (n | 0) === n ? n | 0 : n
-}
-
 /** Resolves after `ms`, or rejects with `reason` when `signal` aborts first. */
 export function delay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
