@@ -1,6 +1,6 @@
 import { listenFocus, listenOnline } from './environment'
 import { Flight, QueryEntry, type Attached, type EntryHost } from './entry'
-import type { EntryAction } from './entry-state'
+import { succeeded, type EntryPatch } from './entry-state'
 import { runFetch } from './fetch-run'
 import { GcQueue } from './gc-queue'
 import { InvalidationIndex } from './invalidation-index'
@@ -12,7 +12,6 @@ import type {
   CacheEvent,
   CacheOptions,
   CacheStats,
-  Entry,
   InvalidationMode,
   InvalidationTarget,
   ModelVersionPolicy,
@@ -22,8 +21,6 @@ import type {
 } from './types'
 
 const noop = () => {}
-/** Shared by every entry that depends on no tag. */
-const NO_TAGS: readonly string[] = Object.freeze([])
 
 function abortError(): Error {
   const error = new Error('cachet: fetch aborted: nobody waits')
@@ -59,33 +56,13 @@ export class CacheCore implements EntryHost {
     return this.options.now()
   }
 
-  get defaultStaleTime(): number {
-    return this.options.staleTime
-  }
-
-  changed(entry: QueryEntry, previous: Entry<unknown>): void {
-    const { snapshot } = entry
+  changed(entry: QueryEntry, updatedAt: number, isStale: boolean): void {
     if (entry.observers) {
       for (const observer of entry.observers) observer.notify()
       // Only a new updatedAt or a flip moves the stale timer (not isFetching, data…).
-      if (snapshot.updatedAt !== previous.updatedAt || snapshot.isStale !== previous.isStale) this.scheduleStaleFlip(entry)
+      if (entry.updatedAt !== updatedAt || entry.isStale !== isStale) this.scheduleStaleFlip(entry)
     }
     if (this.listeners.size > 0 && entry.announced) this.emit({ type: 'updated', entry: entry.snapshot })
-  }
-
-  retag(entry: QueryEntry, tags: readonly string[]): void {
-    if (!entry.removed) this.index.setTags(entry, tags)
-    else entry.indexedTags = tags
-  }
-
-  remodel(entry: QueryEntry, model: string | undefined): void {
-    if (!entry.removed) this.index.setModel(entry, model)
-    else entry.indexedModel = model
-  }
-
-  reversion(entry: QueryEntry, version: string | undefined): void {
-    if (!entry.removed) this.index.setVersion(entry, version)
-    else entry.indexedVersion = version
   }
 
   // ---- entries ----------------------------------------------------------
@@ -107,7 +84,7 @@ export class CacheCore implements EntryHost {
     const id = entryId(hashed.hash, segment)
     let entry = this.entries.get(id)
     if (!entry) {
-      entry = new QueryEntry(this, id, key, segment, tags ? Object.freeze([...tags]) : NO_TAGS, model)
+      entry = new QueryEntry(this, id, key, segment, tags, model)
       this.entries.set(id, entry)
       this.index.add(entry)
       if (announce) this.announce(entry)
@@ -148,7 +125,7 @@ export class CacheCore implements EntryHost {
   scheduleGc(entry: QueryEntry): void {
     this.gc.cancel(entry)
     if (entry.removed || entry.hasObservers || entry.flight) return
-    const gcTime = entry.gcTime ?? this.options.gcTime
+    const gcTime = entry.query?.gcTime ?? this.options.gcTime
     if (gcTime !== Infinity) this.gc.schedule(entry, gcTime)
   }
 
@@ -156,11 +133,10 @@ export class CacheCore implements EntryHost {
   private scheduleStaleFlip(entry: QueryEntry): void {
     entry.staleTimer?.()
     entry.staleTimer = null
-    const { snapshot } = entry
-    if (snapshot.isStale || !entry.hasObservers) return
-    const staleTime = entry.staleTime ?? this.options.staleTime
+    if (entry.isStale || !entry.hasObservers) return
+    const staleTime = entry.query?.staleTime ?? this.options.staleTime
     if (staleTime === Infinity) return
-    const wait = snapshot.updatedAt + staleTime - this.now()
+    const wait = entry.updatedAt + staleTime - this.now()
     entry.staleTimer = after(Math.max(0, wait), () => {
       entry.staleTimer = null
       entry.restamp()
@@ -188,8 +164,7 @@ export class CacheCore implements EntryHost {
    */
   answer(entry: QueryEntry, force: boolean, count: boolean): 'hit' | 'join' | 'miss' {
     entry.restamp()
-    const { snapshot } = entry
-    const how = entry.flight ? 'join' : !force && snapshot.status === 'success' && !snapshot.isStale ? 'hit' : 'miss'
+    const how = entry.flight ? 'join' : !force && entry.status === 'success' && !entry.isStale ? 'hit' : 'miss'
     if (count) {
       if (how === 'hit') this.counters.hits++
       else this.counters.misses++
@@ -200,7 +175,7 @@ export class CacheCore implements EntryHost {
 
   fetchEntry(entry: QueryEntry, force: boolean): Promise<unknown> {
     const how = this.answer(entry, force, true)
-    if (how === 'hit') return Promise.resolve(entry.snapshot.data)
+    if (how === 'hit') return Promise.resolve(entry.data)
     const flight = entry.flight
     if (how === 'join' && flight) {
       if (flight.invalidated) {
@@ -225,7 +200,7 @@ export class CacheCore implements EntryHost {
     const flight = new Flight(++entry.generation)
     flight.followUp = previous?.followUp ?? null
     entry.flight = flight
-    if (!entry.snapshot.isFetching) entry.dispatch({ type: 'fetch-start' })
+    if (!entry.isFetching) entry.dispatch({ isFetching: true })
     flight.promise = runFetch(this, entry, flight)
     flight.promise.catch(noop)
     return flight
@@ -241,34 +216,34 @@ export class CacheCore implements EntryHost {
    * the newer data (or the newer fetch's).
    */
   landSuperseded(entry: QueryEntry, flight: Flight): unknown {
-    if (entry.flight !== flight) return entry.flight ? entry.flight.promise : entry.snapshot.data
+    if (entry.flight !== flight) return entry.flight ? entry.flight.promise : entry.data
     entry.flight = null
-    if (entry.snapshot.status !== 'success' && !entry.removed && (flight.hasCaller || entry.isActive)) {
+    if (entry.status !== 'success' && !entry.removed && (flight.hasCaller || entry.isActive)) {
       // Removed while in flight: whoever waits needs data fetched after the removal.
       const next = this.startFetch(entry)
       next.hasCaller = flight.hasCaller
       return next.promise
     }
-    entry.dispatch({ type: 'fetch-end' })
+    entry.dispatch({ isFetching: false })
     this.settle(entry, flight)
-    return entry.snapshot.data
+    return entry.data
   }
 
   /**
    * A fetch answered with data or a 304: the entry is fresh, unless an
    * invalidation hit it while this fetch ran.
    */
-  landFresh(entry: QueryEntry, flight: Flight, action: EntryAction): void {
+  landFresh(entry: QueryEntry, flight: Flight, patch: EntryPatch): void {
     entry.flight = null
     entry.invalidated = flight.invalidated
-    entry.dispatch(action)
+    entry.dispatch(patch)
     this.settle(entry, flight)
   }
 
   landError(entry: QueryEntry, flight: Flight, error: Error): void {
     if (entry.flight === flight) {
       entry.flight = null
-      entry.dispatch({ type: 'fetch-error', error })
+      entry.dispatch({ error, status: 'error', isFetching: false })
     }
     this.counters.errors++
     this.report(error)
@@ -312,7 +287,7 @@ export class CacheCore implements EntryHost {
       flight.abort(abortError())
       flight.followUp?.resolve()
       // Leave the entry as it was before that fetch: no error, not fetching.
-      entry.dispatch({ type: 'fetch-end' })
+      entry.dispatch({ isFetching: false })
       this.scheduleGc(entry)
     })
   }
@@ -359,7 +334,7 @@ export class CacheCore implements EntryHost {
       for (const observer of entry.observers ?? []) if (observer.enabled && wants(observer)) asked = true
       if (!asked || entry.flight) continue
       entry.restamp()
-      if (entry.snapshot.isStale) this.startFetch(entry)
+      if (entry.isStale) this.startFetch(entry)
     }
   }
 
@@ -384,7 +359,7 @@ export class CacheCore implements EntryHost {
     if (mode === 'remove') {
       // The data must never be shown again, not even by a fetch already in flight.
       entry.generation++
-      entry.dispatch({ type: 'remove-data' })
+      entry.dispatch({ data: undefined, error: undefined, status: 'pending', updatedAt: 0, etag: undefined, modelVersion: undefined })
     } else {
       if (flight) flight.invalidated = true
       entry.restamp()
@@ -398,7 +373,7 @@ export class CacheCore implements EntryHost {
     this.models.set(model, version)
     if (policy === 'immediate') {
       for (const entry of [...this.index.byModel.get(model)]) {
-        if (entry.snapshot.modelVersion !== version) void this.invalidateEntry(entry, 'stale')
+        if (entry.modelVersion !== version) void this.invalidateEntry(entry, 'stale')
       }
     }
     if (this.listeners.size > 0) this.emit({ type: 'model-version', model, version, policy })
@@ -418,23 +393,16 @@ export class CacheCore implements EntryHost {
     const existing = this.entries.get(entryId(hashed.hash, options.segment))
     const data =
       typeof dataOrUpdater === 'function'
-        ? (dataOrUpdater as (old: unknown) => unknown)(existing?.snapshot.data)
+        ? (dataOrUpdater as (old: unknown) => unknown)(existing?.data)
         : dataOrUpdater
     // A new entry is announced with its data, never as a phantom pending entry.
     const entry = existing ?? this.ensure(key, hashed, options.segment, options.tags, options.model, false)
     if (options.tags) entry.applyTags(options.tags)
-    if (options.model !== undefined && options.model !== entry.indexedModel) this.remodel(entry, options.model)
+    if (options.model !== undefined && options.model !== entry.indexedModel) this.index.setModel(entry, options.model)
     // A fetch in flight started before this write: it must not overwrite it.
     entry.generation++
     entry.invalidated = false
-    entry.dispatch({
-      type: 'set',
-      data,
-      etag: options.etag,
-      model: options.model,
-      modelVersion: this.versionOf(options.model),
-      at: this.now(),
-    })
+    entry.dispatch(succeeded(data, options.etag, options.model, this.versionOf(options.model), this.now()))
     this.announce(entry)
     if (!entry.hasObservers) this.scheduleGc(entry)
   }

@@ -1,17 +1,17 @@
-import { initialSnapshot, reduce, type EntryAction } from './entry-state'
-import type { Indexable } from './invalidation-index'
-import { partsOf, sameElements } from './key'
+import type { EntryPatch } from './entry-state'
+import type { Indexable, InvalidationIndex } from './invalidation-index'
+import { sameElements } from './key'
 import type { Cancel } from './scheduler'
-import type { Entry, FetchContext, QueryKey, QueryOptions, Schema } from './types'
+import { keepTags, tagList, type KeptTags } from './tags'
+import type { Entry, QueryKey, QueryOptions, QueryStatus } from './types'
 
 /** What an entry needs from the cache that holds it. */
 export interface EntryHost {
   now(): number
-  defaultStaleTime: number
-  changed(entry: QueryEntry, previous: Entry<unknown>): void
-  retag(entry: QueryEntry, tags: readonly string[]): void
-  remodel(entry: QueryEntry, model: string | undefined): void
-  reversion(entry: QueryEntry, version: string | undefined): void
+  readonly options: { readonly staleTime: number }
+  /** `updatedAt` and `isStale` are what they were before the change. */
+  changed(entry: QueryEntry, updatedAt: number, isStale: boolean): void
+  readonly index: InvalidationIndex<QueryEntry>
 }
 
 /** One fetch in flight for an entry. */
@@ -66,46 +66,85 @@ export interface Attached {
   notify(): void
 }
 
-type Fetcher = (ctx: FetchContext) => Promise<unknown>
 
-/** One cached query: its state machine and what is attached to it. */
+/**
+ * One cached query: its state and what is attached to it. The state lives in
+ * the entry's own fields; the immutable `Entry` snapshot is built when someone
+ * reads it and kept until the next change, so readers (useSyncExternalStore)
+ * get the same object until something changes, and an entry nobody reads
+ * carries no snapshot.
+ */
 export class QueryEntry implements Indexable {
   readonly id: string
+  readonly key: QueryKey
   readonly segment: string | undefined
-  snapshot: Entry<unknown>
-  indexedTags: readonly string[] = []
+  /** What the entry depends on: the snapshot's and the index's tags. */
+  tags: KeptTags
   indexedModel: string | undefined
-  indexedVersion: string | undefined
 
-  /** The latest query options (fetcher, schema, times); undefined for an entry only ever `set`. */
-  query: QueryOptions<unknown> | undefined
-
-  /** Forced stale by an invalidation until a fetch that started after it succeeds. */
-  invalidated = false
+  // The state a snapshot shows.
+  data: unknown = undefined
+  error: Error | undefined = undefined
+  status: QueryStatus = 'pending'
+  isFetching = false
+  isStale = true
+  updatedAt = 0
+  etag: string | undefined = undefined
+  /** The model that produced the data (indexedModel is the one the query names now). */
+  model: string | undefined
+  modelVersion: string | undefined = undefined
   /** Bumped by every write that a fetch in flight must not overwrite. */
   generation = 0
-  flight: Flight | null = null
-  observers: Set<Attached> | null = null
-  /** When the gc queue may remove it (timer clock); 0 when not scheduled. */
-  gcDue = 0
-  staleTimer: Cancel | null = null
+  /** When the gc queue may remove it (its clock); undefined when not scheduled. */
+  gcDue: number | undefined = undefined
+  /** Forced stale by an invalidation until a fetch that started after it succeeds. */
+  invalidated = false
   removed = false
   /** Its `added` event went out; only then do changes go out as `updated`. */
   announced = false
+
+  // Fields most entries never get: they are declared, not initialized, so an
+  // entry that is only `set` and never read carries no slot for them (V8
+  // adds a property when it is first assigned; a slot is 8 bytes per entry).
+  /** The snapshot built since the last change, if anyone read it. */
+  private declare published: Entry<unknown> | undefined
+  /** The latest query options (fetcher, schema, times); undefined for an entry only ever `set`. */
+  declare query: QueryOptions<unknown> | undefined
+  declare flight: Flight | null | undefined
+  declare observers: Set<Attached> | undefined
+  declare staleTimer: Cancel | null | undefined
 
   constructor(
     private readonly host: EntryHost,
     id: string,
     key: QueryKey,
     segment: string | undefined,
-    tags: readonly string[],
+    tags: readonly string[] | undefined,
     model: string | undefined,
   ) {
     this.id = id
+    this.key = key
     this.segment = segment
-    this.indexedTags = tags
-    this.indexedModel = model
-    this.snapshot = initialSnapshot(key, segment, tags, model)
+    this.tags = keepTags(tags)
+    this.indexedModel = this.model = model
+  }
+
+  /** The immutable public view of the state. */
+  get snapshot(): Entry<unknown> {
+    return (this.published ??= {
+      key: this.key,
+      segment: this.segment,
+      tags: tagList(this.tags),
+      data: this.data,
+      error: this.error,
+      status: this.status,
+      isFetching: this.isFetching,
+      isStale: this.isStale,
+      updatedAt: this.updatedAt,
+      etag: this.etag,
+      model: this.model,
+      modelVersion: this.modelVersion,
+    })
   }
 
   /** Takes the latest query options: the fetcher, times, and what the entry depends on. */
@@ -113,47 +152,25 @@ export class QueryEntry implements Indexable {
     this.query = options
     if (options.tags !== undefined) this.applyTags(options.tags)
     if (options.model !== this.indexedModel) {
-      this.host.remodel(this, options.model)
-      if (this.snapshot.status !== 'success') this.silently({ type: 'model', model: options.model })
+      this.host.index.setModel(this, options.model)
+      if (this.status !== 'success') this.silently({ model: options.model })
     }
   }
 
   /** What the entry depends on; re-indexed without notifying observers. */
   applyTags(tags: readonly string[]): void {
-    if (sameElements(tags, this.indexedTags)) return
-    const frozen = Object.freeze([...tags])
-    this.host.retag(this, frozen)
-    this.silently({ type: 'tags', tags: frozen })
+    if (sameElements(tags, tagList(this.tags))) return
+    this.host.index.setTags(this, keepTags(tags))
+    this.silently({})
   }
 
-  /** The key's hash (the id without its segment). */
+  /** The key's hash: the id up to the NUL before its segment (a hash never holds a NUL). */
   get hash(): string {
-    const end = this.id.indexOf('\u0000')
-    return end === -1 ? this.id : this.id.slice(0, end)
-  }
-
-  get parts(): readonly string[] {
-    return partsOf(this.hash, this.snapshot.key.length)
-  }
-
-  get fetcher(): Fetcher | undefined {
-    return this.query?.fetcher as Fetcher | undefined
-  }
-  get schema(): Schema<unknown> | undefined {
-    return this.query?.schema
-  }
-  get staleTime(): number | undefined {
-    return this.query?.staleTime
-  }
-  get gcTime(): number | undefined {
-    return this.query?.gcTime
-  }
-  get retry(): number | undefined {
-    return this.query?.retry
+    return this.id.split('\u0000', 1)[0]!
   }
 
   get hasObservers(): boolean {
-    return this.observers !== null && this.observers.size > 0
+    return !!this.observers?.size
   }
 
   /** Has an enabled observer: invalidations and focus refetch it now. */
@@ -165,30 +182,29 @@ export class QueryEntry implements Indexable {
 
   computeStale(updatedAt: number): boolean {
     if (this.invalidated || updatedAt === 0) return true
-    const staleTime = this.staleTime ?? this.host.defaultStaleTime
+    const staleTime = this.query?.staleTime ?? this.host.options.staleTime
     return this.host.now() - updatedAt >= staleTime
   }
 
-  dispatch(action: EntryAction): void {
-    const previous = this.snapshot
-    const next = reduce(previous, action)
-    next.isStale = this.computeStale(next.updatedAt)
-    this.snapshot = next
-    if (this.snapshot.modelVersion !== this.indexedVersion) this.host.reversion(this, this.snapshot.modelVersion)
-    this.host.changed(this, previous)
+  dispatch(patch: EntryPatch): void {
+    const { updatedAt, isStale, modelVersion } = this
+    this.silently(patch)
+    this.isStale = this.computeStale(this.updatedAt)
+    if (this.modelVersion !== modelVersion) this.host.index.setVersion(this, modelVersion)
+    this.host.changed(this, updatedAt, isStale)
   }
 
   /** Recomputes `isStale` (time passed, or an invalidation); notifies only on a flip. */
   restamp(): void {
-    const isStale = this.computeStale(this.snapshot.updatedAt)
-    if (isStale === this.snapshot.isStale) return
-    const previous = this.snapshot
-    this.snapshot = { ...previous, isStale }
-    this.host.changed(this, previous)
+    const isStale = this.computeStale(this.updatedAt)
+    if (isStale === this.isStale) return
+    this.silently({ isStale })
+    this.host.changed(this, this.updatedAt, !isStale)
   }
 
   /** A change no observer needs to hear about (what the entry depends on). */
-  private silently(action: EntryAction): void {
-    this.snapshot = reduce(this.snapshot, action)
+  private silently(patch: EntryPatch): void {
+    Object.assign(this, patch)
+    if (this.published) this.published = undefined
   }
 }

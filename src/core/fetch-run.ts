@@ -1,5 +1,6 @@
 import type { CacheCore } from './cache-core'
 import type { Flight, QueryEntry } from './entry'
+import { succeeded } from './entry-state'
 import { formatKey, formatPath } from './key'
 import { isNotModified, isVersioned } from './result'
 import { delay } from './scheduler'
@@ -24,7 +25,7 @@ export function isRetryable(error: Error): boolean {
 export function toError(thrown: unknown, entry: QueryEntry): Error {
   if (thrown instanceof Error) return thrown
   const error = new Error(
-    `cachet: the fetcher for key ${formatKey(entry.snapshot.key, entry.segment)} threw a non-Error: ${describeThrown(thrown)}`,
+    `cachet: the fetcher for key ${formatKey(entry.key, entry.segment)} threw a non-Error: ${describeThrown(thrown)}`,
     { cause: thrown },
   )
   const status = (thrown as { status?: unknown } | null)?.status
@@ -42,7 +43,7 @@ function describeThrown(value: unknown): string {
 
 /** Runs one fetch of an entry with retries; resolves with the data it produced (or that superseded it). */
 export async function runFetch(core: CacheCore, entry: QueryEntry, flight: Flight): Promise<unknown> {
-  const retries = entry.retry ?? core.options.retry
+  const retries = entry.query?.retry ?? core.options.retry
   // Without a limit the gate never queues, so it needs no signal to cancel a wait.
   const limited = core.options.maxConcurrentFetches !== Infinity
   for (let attempt = 0; ; attempt++) {
@@ -57,15 +58,15 @@ export async function runFetch(core: CacheCore, entry: QueryEntry, flight: Fligh
     let value: unknown
     let failure: Error | undefined
     try {
-      const fetcher = entry.fetcher
-      if (!fetcher) throw new Error(`cachet: no fetcher for key ${formatKey(entry.snapshot.key, entry.segment)} yet`)
+      const fetcher = entry.query?.fetcher
+      if (!fetcher) throw new Error(`cachet: no fetcher for key ${formatKey(entry.key, entry.segment)} yet`)
       value = await fetcher({
-        key: entry.snapshot.key,
+        key: entry.key,
         segment: entry.segment,
         get signal() {
           return flight.signal
         },
-        etag: entry.snapshot.etag,
+        etag: entry.etag,
         modelVersion,
       })
     } catch (thrown) {
@@ -95,23 +96,24 @@ type Landed = { ok: true; data: unknown } | { ok: false; error: Error }
 
 function land(core: CacheCore, entry: QueryEntry, flight: Flight, value: unknown, modelVersion: string | undefined): Landed {
   if (isNotModified(value)) {
-    if (entry.snapshot.status !== 'success' && entry.snapshot.data === undefined) {
+    if (entry.status !== 'success' && entry.data === undefined) {
       return {
         ok: false,
-        error: new Error(`cachet: notModified for key ${formatKey(entry.snapshot.key, entry.segment)}, but nothing is cached`),
+        error: new Error(`cachet: notModified for key ${formatKey(entry.key, entry.segment)}, but nothing is cached`),
       }
     }
-    core.landFresh(entry, flight, { type: 'not-modified', at: core.now() })
-    return { ok: true, data: entry.snapshot.data }
+    core.landFresh(entry, flight, { error: undefined, status: 'success', isFetching: false, updatedAt: core.now() })
+    return { ok: true, data: entry.data }
   }
   let data = isVersioned(value) ? value.data : value
   const etag = isVersioned(value) ? value.etag : undefined
-  if (entry.schema) {
-    const parsed = entry.schema.safeParse(data)
+  const schema = entry.query?.schema
+  if (schema) {
+    const parsed = schema.safeParse(data)
     if (!parsed.success) return { ok: false, error: schemaError(entry, parsed.error) }
     data = parsed.data
   }
-  core.landFresh(entry, flight, { type: 'fetch-success', data, etag, model: entry.indexedModel, modelVersion, at: core.now() })
+  core.landFresh(entry, flight, { ...succeeded(data, etag, entry.indexedModel, modelVersion, core.now()), isFetching: false })
   return { ok: true, data }
 }
 
@@ -126,7 +128,7 @@ function schemaError(entry: QueryEntry, cause: unknown): Error {
       .join('; ')
   }
   // Not retried: `land` reports it straight away, the same data would fail again.
-  return new Error(`cachet: the data for key ${formatKey(entry.snapshot.key, entry.segment)} failed its schema at ${detail}`, {
+  return new Error(`cachet: the data for key ${formatKey(entry.key, entry.segment)} failed its schema at ${detail}`, {
     cause,
   })
 }

@@ -1,13 +1,13 @@
 import { after, type Cancel } from './scheduler'
 
 interface Collectable {
-  /** When it may go (Date.now() time); 0 when not scheduled. */
-  gcDue: number
+  /** When it may go (see GcQueue); undefined when not scheduled. */
+  gcDue: number | undefined
 }
 
 interface Lane<E> {
-  entries: E[]
-  dues: number[]
+  /** Entry, due, entry, due … in the order they were scheduled. */
+  queue: (E | number)[]
   head: number
 }
 
@@ -17,12 +17,15 @@ interface Lane<E> {
  * gcTime are scheduled in time order, so each gcTime is a FIFO lane; the
  * timer waits for the earliest head. Unscheduling is lazy: an entry whose
  * `gcDue` changed since it was queued is skipped when its turn comes.
- * Due times are on the timers' clock (Date.now), which fake timers move too.
+ * Due times are on the timers' clock (Date.now, which fake timers move too),
+ * counted from the queue's creation: small integers are stored inline, a
+ * Date.now()-sized number would be one more heap object per entry.
  */
 export class GcQueue<E extends Collectable> {
   private readonly lanes = new Map<number, Lane<E>>()
   private timer: Cancel | null = null
   private timerDue = Infinity
+  private readonly epoch = Date.now()
   // Not a parameter property: esbuild's property mangling misses a parameter
   // property's field declaration (evanw/esbuild#4528).
   private readonly expire: (entry: E) => void
@@ -32,17 +35,19 @@ export class GcQueue<E extends Collectable> {
   }
 
   schedule(entry: E, delay: number): void {
-    const due = Date.now() + delay
+    let due = Date.now() - this.epoch + delay
+    // As a small integer when it is one: V8 then stores it inline, while
+    // arithmetic on Date.now() leaves even an integral result a heap number.
+    if ((due | 0) === due) due |= 0
     entry.gcDue = due
     let lane = this.lanes.get(delay)
-    if (!lane) this.lanes.set(delay, (lane = { entries: [], dues: [], head: 0 }))
-    lane.entries.push(entry)
-    lane.dues.push(due)
+    if (!lane) this.lanes.set(delay, (lane = { queue: [], head: 0 }))
+    lane.queue.push(entry, due)
     if (due < this.timerDue) this.arm(due)
   }
 
   cancel(entry: E): void {
-    entry.gcDue = 0
+    entry.gcDue = undefined
   }
 
   clear(): void {
@@ -55,36 +60,35 @@ export class GcQueue<E extends Collectable> {
   private arm(due: number): void {
     this.timer?.()
     this.timerDue = due
-    this.timer = after(Math.max(0, due - Date.now()), this.sweep)
+    this.timer = after(Math.max(0, due + this.epoch - Date.now()), this.sweep)
   }
 
   private readonly sweep = (): void => {
     this.timer = null
     this.timerDue = Infinity
-    const now = Date.now()
+    const now = Date.now() - this.epoch
     let next = Infinity
     for (const [delay, lane] of this.lanes) {
-      const { entries, dues } = lane
-      while (lane.head < entries.length) {
-        const entry = entries[lane.head]!
-        const due = dues[lane.head]!
+      const { queue } = lane
+      while (lane.head < queue.length) {
+        const entry = queue[lane.head] as E
+        const due = queue[lane.head + 1] as number
         if (entry.gcDue !== due) {
-          lane.head++ // rescheduled or cancelled since
+          lane.head += 2 // rescheduled or cancelled since
           continue
         }
         if (due > now) break
-        lane.head++
-        entry.gcDue = 0
+        lane.head += 2
+        entry.gcDue = undefined
         this.expire(entry)
       }
-      if (lane.head === entries.length) this.lanes.delete(delay)
+      if (lane.head === queue.length) this.lanes.delete(delay)
       else {
-        if (lane.head > 64 && lane.head * 2 > entries.length) {
-          entries.splice(0, lane.head)
-          dues.splice(0, lane.head)
+        if (lane.head > 128 && lane.head * 2 > queue.length) {
+          queue.splice(0, lane.head)
           lane.head = 0
         }
-        next = Math.min(next, dues[lane.head]!)
+        next = Math.min(next, queue[lane.head + 1] as number)
       }
     }
     if (next !== Infinity) this.arm(next)

@@ -1,13 +1,17 @@
-import { prefixHash } from './key'
+import { prefixHashes } from './key'
+import { tagList, type KeptTags } from './tags'
 
 /** What the index needs to know of an entry. */
 export interface Indexable {
   readonly id: string
-  readonly parts: readonly string[]
+  /** The key's hash. */
+  readonly hash: string
   readonly segment: string | undefined
-  indexedTags: readonly string[]
+  /** Out of the cache: its fields still change, the index no longer holds it. */
+  readonly removed: boolean
+  tags: KeptTags
   indexedModel: string | undefined
-  indexedVersion: string | undefined
+  readonly modelVersion: string | undefined
 }
 
 /**
@@ -58,44 +62,60 @@ export function sizeOf<E>(items: readonly E[] | Set<E>): number {
  */
 export class InvalidationIndex<E extends Indexable> {
   readonly byTag = new Bucket<string, E>()
-  readonly bySegment = new Bucket<string | undefined, E>()
+  /** Entries without a segment are not indexed: a target's segment is a string. */
+  readonly bySegment = new Bucket<string, E>()
   readonly byModel = new Bucket<string, E>()
   readonly byVersion = new Bucket<string, E>()
-  readonly byPrefix = new Bucket<string, E>()
+  /**
+   * Every proper key prefix; built by the first prefix invalidation, kept up
+   * to date from then on (a cache that never has one pays nothing for it).
+   */
+  private prefixes: Bucket<string, E> | undefined
+
+  /** The prefix index, built from `entries` the first time it is needed. */
+  byPrefix(entries: Iterable<E>): Bucket<string, E> {
+    if (!this.prefixes) {
+      this.prefixes = new Bucket()
+      for (const entry of entries) this.eachPrefix(entry, 'add')
+    }
+    return this.prefixes
+  }
+
+  private eachPrefix(entry: E, op: 'add' | 'delete'): void {
+    if (this.prefixes) for (const prefix of prefixHashes(entry.hash)) this.prefixes[op](prefix, entry)
+  }
 
   add(entry: E): void {
-    this.bySegment.add(entry.segment, entry)
-    const parts = entry.parts
-    for (let length = 1; length < parts.length; length++) this.byPrefix.add(prefixHash(parts, length), entry)
-    for (const tag of entry.indexedTags) this.byTag.add(tag, entry)
+    if (entry.segment !== undefined) this.bySegment.add(entry.segment, entry)
+    this.eachPrefix(entry, 'add')
+    for (const tag of tagList(entry.tags)) this.byTag.add(tag, entry)
     if (entry.indexedModel !== undefined) this.byModel.add(entry.indexedModel, entry)
-    if (entry.indexedVersion !== undefined) this.byVersion.add(entry.indexedVersion, entry)
+    if (entry.modelVersion !== undefined) this.byVersion.add(entry.modelVersion, entry)
   }
 
   delete(entry: E): void {
-    this.bySegment.delete(entry.segment, entry)
-    const parts = entry.parts
-    for (let length = 1; length < parts.length; length++) this.byPrefix.delete(prefixHash(parts, length), entry)
-    for (const tag of entry.indexedTags) this.byTag.delete(tag, entry)
+    if (entry.segment !== undefined) this.bySegment.delete(entry.segment, entry)
+    this.eachPrefix(entry, 'delete')
+    for (const tag of tagList(entry.tags)) this.byTag.delete(tag, entry)
     if (entry.indexedModel !== undefined) this.byModel.delete(entry.indexedModel, entry)
-    if (entry.indexedVersion !== undefined) this.byVersion.delete(entry.indexedVersion, entry)
+    if (entry.modelVersion !== undefined) this.byVersion.delete(entry.modelVersion, entry)
   }
 
-  setTags(entry: E, tags: readonly string[]): void {
-    for (const tag of entry.indexedTags) this.byTag.delete(tag, entry)
-    entry.indexedTags = tags
-    for (const tag of tags) this.byTag.add(tag, entry)
+  setTags(entry: E, tags: KeptTags): void {
+    for (const tag of tagList(entry.tags)) this.byTag.delete(tag, entry)
+    entry.tags = tags
+    if (!entry.removed) for (const tag of tagList(tags)) this.byTag.add(tag, entry)
   }
 
   setModel(entry: E, model: string | undefined): void {
     if (entry.indexedModel !== undefined) this.byModel.delete(entry.indexedModel, entry)
     entry.indexedModel = model
-    if (model !== undefined) this.byModel.add(model, entry)
+    if (model !== undefined && !entry.removed) this.byModel.add(model, entry)
   }
 
-  setVersion(entry: E, version: string | undefined): void {
-    if (entry.indexedVersion !== undefined) this.byVersion.delete(entry.indexedVersion, entry)
-    entry.indexedVersion = version
-    if (version !== undefined) this.byVersion.add(version, entry)
+  /** The entry's modelVersion changed from `previous`. */
+  setVersion(entry: E, previous: string | undefined): void {
+    if (previous !== undefined) this.byVersion.delete(previous, entry)
+    if (entry.modelVersion !== undefined && !entry.removed) this.byVersion.add(entry.modelVersion, entry)
   }
 }

@@ -5,10 +5,9 @@ import type { QueryKey } from './types'
 // splits back into its elements (entries keep only the hash, not the parts).
 const SEPARATOR = '\u0001'
 
-/** A validated key: its stable hash and the hash of each element (for prefix matching). */
+/** A validated key: its stable hash. */
 export interface HashedKey {
   hash: string
-  parts: readonly string[]
 }
 
 /**
@@ -29,7 +28,7 @@ export function hashKey(key: unknown, name = 'key'): HashedKey {
     parts.push(stringify(key[i], walk))
     walk.path.pop()
   }
-  return { hash: parts.join(SEPARATOR), parts }
+  return { hash: parts.join(SEPARATOR) }
 }
 
 interface Walk {
@@ -136,14 +135,11 @@ export function entryId(hash: string, segment: string | undefined): string {
   return segment === undefined ? hash : `${hash}\u0000${segment}`
 }
 
-/** The hash of the first `length` elements: the hash of that shorter key. */
-export function prefixHash(parts: readonly string[], length: number): string {
-  return parts.slice(0, length).join(SEPARATOR)
-}
-
-/** The element hashes of a key hash. */
-export function partsOf(hash: string, keyLength: number): readonly string[] {
-  return keyLength === 0 ? [] : hash.split(SEPARATOR)
+/** The hashes of a key's proper prefixes, shortest first: the hash up to each separator. */
+export function prefixHashes(hash: string): string[] {
+  const prefixes: string[] = []
+  for (let end = hash.indexOf(SEPARATOR); end !== -1; end = hash.indexOf(SEPARATOR, end + 1)) prefixes.push(hash.slice(0, end))
+  return prefixes
 }
 
 /** A readable form of a key for error messages: `["recs",7]`. Keys are checked JSON, so this cannot throw. */

@@ -2,6 +2,7 @@ import type { QueryEntry } from './entry'
 import { sizeOf, type InvalidationIndex } from './invalidation-index'
 import { entryId, hashKey, idHasKey, type HashedKey } from './key'
 import { checkSegment, checkTags } from './options'
+import { tagList } from './tags'
 import type { InvalidationTarget } from './types'
 
 /**
@@ -51,7 +52,7 @@ function candidates(
   }
   if (key) {
     const exact = withHash(entries, index, key.hash, target.segment)
-    consider(target.exact ? exact : [...exact, ...index.byPrefix.get(key.hash)])
+    consider(target.exact ? exact : [...exact, ...index.byPrefix(entries.values()).get(key.hash)])
   }
   if (target.tags) {
     if (target.tags.length === 1) consider(index.byTag.get(target.tags[0]!))
@@ -75,7 +76,7 @@ function withHash(
   segment: string | undefined,
 ): QueryEntry[] {
   const found: QueryEntry[] = []
-  const segments = segment !== undefined ? [segment] : index.bySegment.keys()
+  const segments = segment !== undefined ? [segment] : [undefined, ...index.bySegment.keys()]
   for (const seg of segments) {
     const entry = entries.get(entryId(hash, seg))
     if (entry) found.push(entry)
@@ -86,10 +87,10 @@ function withHash(
 function matchesTarget(entry: QueryEntry, target: InvalidationTarget, key: HashedKey | undefined): boolean {
   if (entry.removed) return false
   if (key && !idHasKey(entry.id, key.hash, target.exact === true)) return false
-  if (target.tags && !target.tags.some((tag) => entry.indexedTags.includes(tag))) return false
+  if (target.tags && !target.tags.some((tag) => tagList(entry.tags).includes(tag))) return false
   if (target.segment !== undefined && entry.segment !== target.segment) return false
   if (target.model !== undefined && entry.indexedModel !== target.model) return false
-  if (target.modelVersion !== undefined && entry.snapshot.modelVersion !== target.modelVersion) return false
+  if (target.modelVersion !== undefined && entry.modelVersion !== target.modelVersion) return false
   if (target.predicate && !target.predicate(entry.snapshot)) return false
   return true
 }

@@ -82,6 +82,36 @@ describe('invalidate() (semantic 3)', () => {
       await expect(count).resolves.toBe(1)
     })
 
+    it('keeps matching key prefixes as entries come and go after the first prefix invalidation', async () => {
+      const cache = createCache({ now: () => Date.now(), staleTime: FRESH, gcTime: 1000 })
+      cache.set(['product', 42], 'p42')
+      cache.set(['product', 43], 'p43', { segment: 'arm:a' })
+      await expect(cache.invalidate({ key: ['product'] })).resolves.toBe(2)
+      vi.advanceTimersByTime(1000) // both collected
+      expect(cache.stats().entries).toBe(0)
+      cache.set(['product', 44, 'reviews'], 'r44', { segment: 'arm:b' })
+      cache.set(['product', 42], 'p42-again')
+      cache.set(['recs', 7], 'recs-7')
+      const count = cache.invalidate({ key: ['product'] })
+      expect(cache.get(['product', 44, 'reviews'], 'arm:b')?.isStale).toBe(true)
+      expect(cache.get(['product', 42])?.isStale).toBe(true)
+      expect(cache.get(['recs', 7])?.isStale).toBe(false)
+      await expect(count).resolves.toBe(2)
+      await expect(cache.invalidate({ key: ['product', 44] })).resolves.toBe(1)
+      cache.clear()
+      await expect(cache.invalidate({ key: ['product'] })).resolves.toBe(0)
+    })
+
+    it('with a key and no segment matches that key in every segment, and none', async () => {
+      const cache = populated()
+      cache.set(['product', 43], 'p43-everyone')
+      const count = cache.invalidate({ key: ['product', 43], exact: true })
+      expect(cache.get(['product', 43])?.isStale).toBe(true)
+      expect(cache.get(['product', 43], 'arm:a')?.isStale).toBe(true)
+      expect(cache.get(['product', 42])?.isStale).toBe(false)
+      await expect(count).resolves.toBe(2)
+    })
+
     it('matches entries that list ANY of the given tags', async () => {
       const { stale, count } = staleAfter({ tags: ['product:43', 'inventory'] })
       expect(stale).toEqual(['["recs",8]@arm:b', '["product",42]', '["product",43]@arm:a'])

@@ -75,6 +75,29 @@ describe('set() and get()', () => {
     expect(cache.get(['k'])).not.toBe(first)
   })
 
+  it('hands out the same snapshot until something changes, then a new one', () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: 1000 })
+    cache.set(['k'], 'one', { tags: ['t'] })
+    const first = cache.get(['k'])
+    const observer = observe(cache, { key: ['k'], fetcher: async () => 'fetched' })
+    expect(cache.get(['k'])).toBe(first)
+    expect(observer.getSnapshot()).toBe(first)
+    // Time alone makes it stale: a new snapshot, the old one untouched.
+    vi.advanceTimersByTime(1000)
+    const stale = cache.get(['k'])
+    expect(stale).not.toBe(first)
+    expect(first?.isStale).toBe(false)
+    expect(stale?.isStale).toBe(true)
+    expect(observer.getSnapshot()).toBe(stale)
+    // A write (here new tags) makes a new one too.
+    cache.set(['k'], (old) => old, { tags: ['t', 'u'] })
+    const retagged = cache.get(['k'])
+    expect(retagged).not.toBe(stale)
+    expect(retagged?.tags).toEqual(['t', 'u'])
+    expect(stale?.tags).toEqual(['t'])
+    expect(cache.get(['k'])).toBe(retagged)
+  })
+
   it('clears an error', async () => {
     const cache = createCache({ now: () => Date.now(), retry: 0 })
     await cache.fetch({ key: ['k'], fetcher: async () => Promise.reject(new Error('down')) }).catch(() => {})
