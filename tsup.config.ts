@@ -67,11 +67,7 @@ const internalMembers = [
   'invalidateEntry',
   // InvalidationIndex
   'byTag',
-  'bySegment',
-  'byModel',
-  'byVersion',
   'byPrefix',
-  'prefixes',
   'eachPrefix',
   'setTags',
   'setModel',

@@ -152,7 +152,7 @@ export class QueryEntry implements Indexable {
     this.query = options
     if (options.tags !== undefined) this.applyTags(options.tags)
     if (options.model !== this.indexedModel) {
-      this.host.index.setModel(this, options.model)
+      this.indexedModel = options.model
       if (this.status !== 'success') this.silently({ model: options.model })
     }
   }
@@ -187,10 +187,9 @@ export class QueryEntry implements Indexable {
   }
 
   dispatch(patch: EntryPatch): void {
-    const { updatedAt, isStale, modelVersion } = this
+    const { updatedAt, isStale } = this
     this.silently(patch)
     this.isStale = this.computeStale(this.updatedAt)
-    if (this.modelVersion !== modelVersion) this.host.index.setVersion(this, modelVersion)
     this.host.changed(this, updatedAt, isStale)
   }
 

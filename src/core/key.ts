@@ -132,7 +132,8 @@ export function idHasKey(id: string, prefix: string, exact: boolean): boolean {
 
 /** An entry's id: its key hash, then the segment after a NUL (never inside a hash). */
 export function entryId(hash: string, segment: string | undefined): string {
-  return segment === undefined ? hash : `${hash}\u0000${segment}`
+  // join() builds one flat string; `+` would keep a rope of the pieces for the entry's life.
+  return segment === undefined ? hash : [hash, segment].join('\u0000')
 }
 
 /** The hashes of a key's proper prefixes, shortest first: the hash up to each separator. */

@@ -7,8 +7,8 @@ import type { InvalidationTarget } from './types'
 
 /**
  * The entries an invalidation target hits: every given field must match.
- * Walks the smallest index set that holds every match, so the cost follows
- * the matches, not the size of the cache; only a bare `predicate` scans.
+ * Walks the smallest index set that holds every match (an exact key, a tag,
+ * a prefix of two or more elements); a target with none of them scans.
  */
 export function matchTarget(
   entries: ReadonlyMap<string, QueryEntry>,
@@ -52,7 +52,8 @@ function candidates(
   }
   if (key) {
     const exact = withHash(entries, index, key.hash, target.segment)
-    consider(target.exact ? exact : [...exact, ...index.byPrefix(entries.values()).get(key.hash)])
+    if (target.exact) consider(exact)
+    else if (target.key!.length > 1) consider([...exact, ...index.byPrefix.get(key.hash)])
   }
   if (target.tags) {
     if (target.tags.length === 1) consider(index.byTag.get(target.tags[0]!))
@@ -62,9 +63,6 @@ function candidates(
       consider(union)
     }
   }
-  if (target.segment !== undefined) consider(index.bySegment.get(target.segment))
-  if (target.model !== undefined) consider(index.byModel.get(target.model))
-  if (target.modelVersion !== undefined) consider(index.byVersion.get(target.modelVersion))
   return best ?? [...entries.values()]
 }
 
@@ -76,7 +74,7 @@ function withHash(
   segment: string | undefined,
 ): QueryEntry[] {
   const found: QueryEntry[] = []
-  const segments = segment !== undefined ? [segment] : [undefined, ...index.bySegment.keys()]
+  const segments = segment !== undefined ? [segment] : [undefined, ...index.segments.keys()]
   for (const seg of segments) {
     const entry = entries.get(entryId(hash, seg))
     if (entry) found.push(entry)

@@ -82,7 +82,7 @@ describe('invalidate() (semantic 3)', () => {
       await expect(count).resolves.toBe(1)
     })
 
-    it('keeps matching key prefixes as entries come and go after the first prefix invalidation', async () => {
+    it('keeps matching key prefixes (one element: scanned; more: indexed) as entries come and go', async () => {
       const cache = createCache({ now: () => Date.now(), staleTime: FRESH, gcTime: 1000 })
       cache.set(['product', 42], 'p42')
       cache.set(['product', 43], 'p43', { segment: 'arm:a' })
@@ -98,8 +98,14 @@ describe('invalidate() (semantic 3)', () => {
       expect(cache.get(['recs', 7])?.isStale).toBe(false)
       await expect(count).resolves.toBe(2)
       await expect(cache.invalidate({ key: ['product', 44] })).resolves.toBe(1)
+      vi.advanceTimersByTime(1000)
+      expect(cache.stats().entries).toBe(0)
+      await expect(cache.invalidate({ key: ['product', 44] })).resolves.toBe(0)
+      cache.set(['product', 44, 'questions'], 'q44')
+      await expect(cache.invalidate({ key: ['product', 44] })).resolves.toBe(1)
       cache.clear()
       await expect(cache.invalidate({ key: ['product'] })).resolves.toBe(0)
+      await expect(cache.invalidate({ key: ['product', 44] })).resolves.toBe(0)
     })
 
     it('with a key and no segment matches that key in every segment, and none', async () => {
