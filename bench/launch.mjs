@@ -3,6 +3,10 @@
 // helper call, a cost paid on each render by adapters that pass an inline
 // `fetcher:` or `queryFn:` and by none that pass a bare argument, which skews
 // the comparison. A bundle hoists its package imports above its own code, so
-// React's build is chosen here, before the bundle (and React) loads.
+// what must precede the libraries happens here, before the bundle loads:
+// React's build is chosen, and the DOM is installed (react-dom, SWR and
+// TanStack Query each decide at import time whether they run in a browser).
 process.env.NODE_ENV = process.argv.includes('--dev') ? 'development' : 'production'
+const { installDom } = await import('./.dom.mjs')
+installDom()
 await import('./.run.mjs')
