@@ -197,7 +197,9 @@ export class QueryEntry implements Indexable {
   restamp(): void {
     const isStale = this.computeStale(this.updatedAt)
     if (isStale === this.isStale) return
-    this.silently({ isStale })
+    // Not through silently(): an invalidation restamps thousands of entries in one call.
+    this.isStale = isStale
+    if (this.published) this.published = undefined
     this.host.changed(this, this.updatedAt, !isStale)
   }
 

@@ -17,9 +17,15 @@ export function matchTarget(
 ): QueryEntry[] {
   const key = checkTarget(target)
   const matches: QueryEntry[] = []
-  for (const entry of candidates(entries, index, target, key)) if (matchesTarget(entry, target, key)) matches.push(entry)
+  // Each source is walked in place (no copy of a 5,000-entry Set); an entry
+  // is in at most one of them.
+  for (const source of candidates(entries, index, target, key)) {
+    for (const entry of source) if (matchesTarget(entry, target, key)) matches.push(entry)
+  }
   return matches
 }
+
+type Source = readonly QueryEntry[] | Set<QueryEntry>
 
 function checkTarget(target: InvalidationTarget): HashedKey | undefined {
   const where = 'invalidate'
@@ -34,26 +40,26 @@ function checkTarget(target: InvalidationTarget): HashedKey | undefined {
   return key
 }
 
-/** The smallest indexed set that holds every match; the whole cache when nothing is indexed. */
+/** The smallest indexed sets that hold every match; the whole cache when nothing is indexed. */
 function candidates(
   entries: ReadonlyMap<string, QueryEntry>,
   index: InvalidationIndex<QueryEntry>,
   target: InvalidationTarget,
   key: HashedKey | undefined,
-): Iterable<QueryEntry> {
-  let best: Iterable<QueryEntry> | undefined
+): Source[] {
+  let best: Source[] | undefined
   let size = Infinity
-  const consider = (set: readonly QueryEntry[] | Set<QueryEntry>) => {
-    const setSize = sizeOf(set)
+  const consider = (...sets: Source[]) => {
+    const setSize = sets.reduce((sum, set) => sum + sizeOf(set), 0)
     if (setSize < size) {
-      best = set
+      best = sets
       size = setSize
     }
   }
   if (key) {
     const exact = withHash(entries, index, key.hash, target.segment)
     if (target.exact) consider(exact)
-    else if (target.key!.length > 1) consider([...exact, ...index.byPrefix.get(key.hash)])
+    else if (target.key!.length > 1) consider(exact, index.byPrefix.get(key.hash))
   }
   if (target.tags) {
     if (target.tags.length === 1) consider(index.byTag.get(target.tags[0]!))
@@ -63,7 +69,8 @@ function candidates(
       consider(union)
     }
   }
-  return best ?? [...entries.values()]
+  // A scan: the values are copied, as a refetch started by a match may add entries.
+  return best ?? [[...entries.values()]]
 }
 
 /** The entries whose whole key hashes to `hash`, in one segment or in each one. */
