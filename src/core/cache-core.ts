@@ -84,7 +84,7 @@ export class CacheCore implements EntryHost {
     const id = entryId(hashed.hash, segment)
     let entry = this.entries.get(id)
     if (!entry) {
-      entry = new QueryEntry(this, id, key, segment, tags, model)
+      entry = new QueryEntry(this, id, hashed, key, segment, tags, model)
       this.entries.set(id, entry)
       this.index.add(entry)
       if (announce) this.announce(entry)

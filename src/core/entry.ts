@@ -1,6 +1,6 @@
 import type { EntryPatch } from './entry-state'
 import type { Indexable, InvalidationIndex } from './invalidation-index'
-import { sameElements } from './key'
+import { keyFromHash, sameElements, type HashedKey } from './key'
 import type { Cancel } from './scheduler'
 import { keepTags, tagList, type KeptTags } from './tags'
 import type { Entry, QueryKey, QueryOptions, QueryStatus } from './types'
@@ -76,7 +76,6 @@ export interface Attached {
  */
 export class QueryEntry implements Indexable {
   readonly id: string
-  readonly key: QueryKey
   readonly segment: string | undefined
   /** What the entry depends on: the snapshot's and the index's tags. */
   tags: KeptTags
@@ -108,6 +107,8 @@ export class QueryEntry implements Indexable {
   // adds a property when it is first assigned; a slot is 8 bytes per entry).
   /** The snapshot built since the last change, if anyone read it. */
   private declare published: Entry<unknown> | undefined
+  /** The key array, kept only when its hash cannot give it back (HashedKey.lossy). */
+  private declare keptKey: QueryKey | undefined
   /** The latest query options (fetcher, schema, times); undefined for an entry only ever `set`. */
   declare query: QueryOptions<unknown> | undefined
   declare flight: Flight | null | undefined
@@ -117,16 +118,26 @@ export class QueryEntry implements Indexable {
   constructor(
     private readonly host: EntryHost,
     id: string,
+    hashed: HashedKey,
     key: QueryKey,
     segment: string | undefined,
     tags: readonly string[] | undefined,
     model: string | undefined,
   ) {
     this.id = id
-    this.key = key
+    if (hashed.lossy) this.keptKey = key
     this.segment = segment
     this.tags = keepTags(tags)
     this.indexedModel = this.model = model
+  }
+
+  /**
+   * The key: the latest query's array when there is one (a fetcher sees the
+   * array it was given), else rebuilt from the hash, so an entry does not
+   * hold a key array of its own.
+   */
+  get key(): QueryKey {
+    return this.keptKey ?? this.query?.key ?? keyFromHash(this.hash)
   }
 
   /** The immutable public view of the state. */

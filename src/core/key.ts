@@ -8,6 +8,8 @@ const SEPARATOR = '\u0001'
 /** A validated key: its stable hash. */
 export interface HashedKey {
   hash: string
+  /** The hash cannot be read back into the key (see keyFromHash): keep the key. */
+  lossy: boolean
 }
 
 /**
@@ -21,14 +23,22 @@ export function hashKey(key: unknown, name = 'key'): HashedKey {
   }
   // Hashing runs on every fetch, get and set: the walk keeps the path as a
   // stack of indexes and field names and spells it out only for an error.
-  const walk: Walk = { name, path: [], ancestors: [key] }
+  const walk: Walk = { name, path: [], ancestors: [key], lossy: false }
   const parts: string[] = []
   for (let i = 0; i < key.length; i++) {
     walk.path.push(i)
     parts.push(stringify(key[i], walk))
     walk.path.pop()
   }
-  return { hash: parts.join(SEPARATOR) }
+  return { hash: parts.join(SEPARATOR), lossy: walk.lossy }
+}
+
+/**
+ * The key a hash came from, rebuilt (object fields in sorted order): entries
+ * keep the hash, not the key array. Not for a `lossy` hash.
+ */
+export function keyFromHash(hash: string): QueryKey {
+  return hash === '' ? [] : hash.split(SEPARATOR).map((part): unknown => (part === 'u' ? undefined : JSON.parse(part)))
 }
 
 interface Walk {
@@ -37,6 +47,8 @@ interface Walk {
   path: (string | number)[]
   /** The arrays and objects being hashed, outermost first: the one at index i sits at path length i. */
   ancestors: unknown[]
+  /** An `undefined` inside a nested array was hashed as `u`, which JSON cannot read back. */
+  lossy: boolean
 }
 
 /** A path as code would write it: `key[1].range.from`, or `tags[1]` from an empty root. */
@@ -65,6 +77,7 @@ function stringify(value: unknown, walk: Walk): string {
       return String(value)
     case 'undefined':
       // ['user', undefined] is a common "not known yet" key; keep it apart from null.
+      if (walk.path.length > 1) walk.lossy = true
       return 'u'
     case 'object': {
       if (value === null) return 'null'

@@ -95,6 +95,43 @@ describe('key hashing', () => {
   })
 })
 
+describe('the key an entry shows', () => {
+  // Entries keep the key's hash, not the array: the key is rebuilt from it.
+  it.each([
+    [[]],
+    [['recs', 7, true, null, -1.5, 'a\u0001b', '']],
+    [['user', undefined, 'posts']],
+    [['recs', { page: 2, filter: { tags: ['x', 'y'], min: 0 } }, [1, [2, 3]]]],
+  ])('a set entry shows a key deeply equal to %j', (key) => {
+    const cache = createCache({ now: () => Date.now() })
+    cache.set(key, 'v')
+    expect(cache.get(key)?.key).toEqual(key)
+  })
+
+  it('a set entry shows object fields in sorted order (the same key)', () => {
+    const cache = createCache({ now: () => Date.now() })
+    cache.set(['recs', { user: 7, page: 1 }], 'v')
+    expect(JSON.stringify(cache.get(['recs', { page: 1, user: 7 }])?.key)).toBe('["recs",{"page":1,"user":7}]')
+  })
+
+  it('keeps the array when an undefined inside a nested array cannot be rebuilt', () => {
+    const cache = createCache({ now: () => Date.now() })
+    const key = ['grid', [1, undefined, 3]]
+    cache.set(key, 'v')
+    expect(cache.get(key)?.key).toBe(key)
+    expect(cache.get(['grid', [1, null, 3]])).toBeUndefined()
+  })
+
+  it('a fetcher and a fetched entry see the array the query passed', async () => {
+    const cache = createCache({ now: () => Date.now() })
+    const key = ['recs', { page: 1 }] as const
+    const seen: unknown[] = []
+    await cache.fetch({ key, fetcher: async (ctx) => (seen.push(ctx.key), 'v') })
+    expect(seen[0]).toBe(key)
+    expect(cache.get(key)?.key).toBe(key)
+  })
+})
+
 describe('bad keys at the cache leave it consistent', () => {
   function cacheWithEvents() {
     const cache = createCache({ now: () => Date.now() })
