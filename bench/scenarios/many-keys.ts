@@ -8,7 +8,7 @@ const COMPONENTS = 2_000
 export const manyKeys: Scenario = {
   id: 'many-keys',
   title: '2,000 components on distinct keys',
-  runs: 3,
+  runs: 5,
   metrics: [
     { id: 'ms', label: 'ms until all show data', unit: 'ms', headline: true },
     { id: 'fetches', label: 'fetcher calls', unit: 'calls', ideal: COMPONENTS },

@@ -60,7 +60,7 @@ export function sizeOf<E>(items: readonly E[] | Set<E>): number {
  * 100,000. Segment, model, model version and a one-element prefix (a key's
  * namespace) pick out large shares of the cache (an experiment arm, every
  * answer of a model), so an invalidation by them alone scans the entries,
- * about 20 ns each, instead of every entry carrying three more slots; a tag
+ * 30–40 ns each, instead of every entry carrying three more slots; a tag
  * or a longer prefix in the same target still narrows it first.
  */
 export class InvalidationIndex<E extends Indexable> {
