@@ -15,6 +15,14 @@ import { defineConfig } from 'tsup'
  * so a name is shortened the same way everywhere it is used.
  */
 const internalMembers = [
+  // Shared by several internal classes; none is a platform or public name.
+  'options', // CacheCore, Observer (never an option object's own field: those are read as variables)
+  'query', // QueryEntry's latest query options
+  'hash', // HashedKey, QueryEntry
+  'promise', // Flight and its follow-up
+  'head', // ConcurrencyGate, gc lanes
+  'running', // ConcurrencyGate
+  'controller', // Flight's lazy AbortController
   // QueryEntry (src/core/entry.ts)
   'snapshot',
   'published',
