@@ -23,6 +23,19 @@ const internalMembers = [
   'head', // ConcurrencyGate, gc lanes
   'running', // ConcurrencyGate
   'controller', // Flight's lazy AbortController
+  'index', // CacheCore's invalidation index
+  'host', // QueryEntry's cache
+  'active', // CacheCore's observed entries
+  'listeners', // CacheCore's event listeners, the stream's and stores' own
+  'listener', // Observer
+  'emit',
+  'settle',
+  'cancel', // GcQueue
+  'timer', // GcQueue
+  'pending', // NotifyBatch, the hub's parked events
+  'result', // QueryStore
+  'track', // TrackedResult
+  'ancestors', // key hashing walk
   // QueryEntry (src/core/entry.ts)
   'snapshot',
   'published',
