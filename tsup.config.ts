@@ -46,7 +46,7 @@ const internalMembers = [
   'gcDue',
   'staleTimer',
   'removed',
-  'announced',
+  'unannounced',
   'invalidated',
   'hasObservers',
   'isActive',

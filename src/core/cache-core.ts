@@ -38,6 +38,12 @@ export class CacheCore implements EntryHost {
   readonly batch = new NotifyBatch()
   readonly counters = { hits: 0, misses: 0, fetches: 0, deduped: 0, errors: 0 }
   private readonly listeners = new Set<(event: CacheEvent) => void>()
+  /**
+   * The entry `set` is creating, between its creation and its first data: its
+   * `added` event goes out with that data, and no `updated` before it (one
+   * field on the cache instead of a flag on every entry).
+   */
+  private unannounced: QueryEntry | undefined
   private readonly active = new Set<QueryEntry>()
   private detachEnvironment: (() => void) | null = null
   private readonly gc = new GcQueue<QueryEntry>((entry) => {
@@ -62,7 +68,7 @@ export class CacheCore implements EntryHost {
       // Only a new updatedAt or a flip moves the stale timer (not isFetching, data…).
       if (entry.updatedAt !== updatedAt || entry.isStale !== isStale) this.scheduleStaleFlip(entry)
     }
-    if (this.listeners.size > 0 && entry.announced) this.emit({ type: 'updated', entry: entry.snapshot })
+    if (this.listeners.size > 0 && entry !== this.unannounced) this.emit({ type: 'updated', entry: entry.snapshot })
   }
 
   // ---- entries ----------------------------------------------------------
@@ -88,14 +94,14 @@ export class CacheCore implements EntryHost {
       this.entries.set(id, entry)
       this.index.add(entry)
       if (announce) this.announce(entry)
+      else this.unannounced = entry
     }
     return entry
   }
 
   /** The `added` event: sent once, with the entry's first state worth showing. */
   private announce(entry: QueryEntry): void {
-    if (entry.announced) return
-    entry.announced = true
+    this.unannounced = undefined
     if (this.listeners.size > 0) this.emit({ type: 'added', entry: entry.snapshot })
   }
 
@@ -193,14 +199,15 @@ export class CacheCore implements EntryHost {
     return started.promise
   }
 
-  startFetch(entry: QueryEntry): Flight {
+  /** `continuing`: it replaces a flight just landed, so `isFetching` never went false. */
+  startFetch(entry: QueryEntry, continuing = false): Flight {
     const previous = entry.flight
     if (previous && !previous.hasCaller) previous.abort(abortError())
     this.gc.cancel(entry)
     const flight = new Flight(++entry.generation)
     flight.followUp = previous?.followUp ?? null
     entry.flight = flight
-    if (!entry.isFetching) entry.dispatch({ isFetching: true })
+    if (!previous && !continuing) entry.dispatch()
     flight.promise = runFetch(this, entry, flight)
     flight.promise.catch(noop)
     return flight
@@ -220,11 +227,11 @@ export class CacheCore implements EntryHost {
     entry.flight = null
     if (entry.status !== 'success' && !entry.removed && (flight.hasCaller || entry.isActive)) {
       // Removed while in flight: whoever waits needs data fetched after the removal.
-      const next = this.startFetch(entry)
+      const next = this.startFetch(entry, true)
       next.hasCaller = flight.hasCaller
       return next.promise
     }
-    entry.dispatch({ isFetching: false })
+    entry.dispatch()
     this.settle(entry, flight)
     return entry.data
   }
@@ -243,7 +250,7 @@ export class CacheCore implements EntryHost {
   landError(entry: QueryEntry, flight: Flight, error: Error): void {
     if (entry.flight === flight) {
       entry.flight = null
-      entry.dispatch({ error, status: 'error', isFetching: false })
+      entry.dispatch({ error, status: 'error' })
     }
     this.counters.errors++
     this.report(error)
@@ -287,7 +294,7 @@ export class CacheCore implements EntryHost {
       flight.abort(abortError())
       flight.followUp?.resolve()
       // Leave the entry as it was before that fetch: no error, not fetching.
-      entry.dispatch({ isFetching: false })
+      entry.dispatch()
       this.scheduleGc(entry)
     })
   }
@@ -403,7 +410,7 @@ export class CacheCore implements EntryHost {
     entry.generation++
     entry.invalidated = false
     entry.dispatch(succeeded(data, options.etag, options.model, this.versionOf(options.model), this.now()))
-    this.announce(entry)
+    if (entry === this.unannounced) this.announce(entry)
     if (!entry.hasObservers) this.scheduleGc(entry)
   }
 

@@ -8,7 +8,6 @@ export interface EntryPatch {
   data?: unknown
   error?: Error | undefined
   status?: QueryStatus
-  isFetching?: boolean
   isStale?: boolean
   updatedAt?: number
   etag?: string | undefined
@@ -16,7 +15,7 @@ export interface EntryPatch {
   modelVersion?: string | undefined
 }
 
-/** What a success (a fetch's data or a `set`) leaves; a `set` keeps `isFetching`. */
+/** What a success (a fetch's data or a `set`) leaves; a `set` leaves a fetch in flight running. */
 export function succeeded(
   data: unknown,
   etag: string | undefined,

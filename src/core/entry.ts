@@ -5,6 +5,8 @@ import type { Cancel } from './scheduler'
 import { keepTags, tagList, type KeptTags } from './tags'
 import type { Entry, QueryKey, QueryOptions, QueryStatus } from './types'
 
+const NO_CHANGE: EntryPatch = {}
+
 /** What an entry needs from the cache that holds it. */
 export interface EntryHost {
   now(): number
@@ -85,7 +87,6 @@ export class QueryEntry implements Indexable {
   data: unknown = undefined
   error: Error | undefined = undefined
   status: QueryStatus = 'pending'
-  isFetching = false
   isStale = true
   updatedAt = 0
   etag: string | undefined = undefined
@@ -99,8 +100,6 @@ export class QueryEntry implements Indexable {
   /** Forced stale by an invalidation until a fetch that started after it succeeds. */
   invalidated = false
   removed = false
-  /** Its `added` event went out; only then do changes go out as `updated`. */
-  announced = false
 
   // Fields most entries never get: they are declared, not initialized, so an
   // entry that is only `set` and never read carries no slot for them (V8
@@ -197,7 +196,13 @@ export class QueryEntry implements Indexable {
     return this.host.now() - updatedAt >= staleTime
   }
 
-  dispatch(patch: EntryPatch): void {
+  /** A fetch is in flight: derived from the flight itself, so the two never disagree. */
+  get isFetching(): boolean {
+    return !!this.flight
+  }
+
+  /** Applies a change (none: only `flight` changed) and tells the cache. */
+  dispatch(patch: EntryPatch = NO_CHANGE): void {
     const { updatedAt, isStale } = this
     this.silently(patch)
     this.isStale = this.computeStale(this.updatedAt)

@@ -102,7 +102,7 @@ function land(core: CacheCore, entry: QueryEntry, flight: Flight, value: unknown
         error: new Error(`cachet: notModified for key ${formatKey(entry.key, entry.segment)}, but nothing is cached`),
       }
     }
-    core.landFresh(entry, flight, { error: undefined, status: 'success', isFetching: false, updatedAt: core.now() })
+    core.landFresh(entry, flight, { error: undefined, status: 'success', updatedAt: core.now() })
     return { ok: true, data: entry.data }
   }
   let data = isVersioned(value) ? value.data : value
@@ -113,7 +113,7 @@ function land(core: CacheCore, entry: QueryEntry, flight: Flight, value: unknown
     if (!parsed.success) return { ok: false, error: schemaError(entry, parsed.error) }
     data = parsed.data
   }
-  core.landFresh(entry, flight, { ...succeeded(data, etag, entry.indexedModel, modelVersion, core.now()), isFetching: false })
+  core.landFresh(entry, flight, succeeded(data, etag, entry.indexedModel, modelVersion, core.now()))
   return { ok: true, data }
 }
 

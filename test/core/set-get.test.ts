@@ -120,6 +120,18 @@ describe('set() and get()', () => {
     expect(last && 'entry' in last ? last.entry.data : undefined).toBe(2)
   })
 
+  it('announces a new entry once even when its updater sets the same key first', () => {
+    const cache = createCache({ now: () => Date.now() })
+    const events: CacheEvent[] = []
+    cache.subscribe((event) => events.push(event))
+    cache.set(['k'], () => {
+      cache.set(['k'], 'inner')
+      return 'outer'
+    })
+    expect(events.filter((event) => event.type === 'added')).toHaveLength(1)
+    expect(cache.get(['k'])?.data).toBe('outer')
+  })
+
   it('stops sending events after unsubscribe', () => {
     const cache = createCache({ now: () => Date.now() })
     const listener = vi.fn()
