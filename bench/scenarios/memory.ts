@@ -19,7 +19,7 @@ const ENTRIES = 10_000
 export const memory: Scenario = {
   id: 'memory',
   title: 'retained heap per cached entry (10,000 entries)',
-  runs: 5,
+  runs: 9,
   metrics: [{ id: 'bytesPerEntry', label: 'bytes per entry', unit: 'B', headline: true }],
   run: (adapter) =>
     withBench(adapter, { ...timedOptions, models: { recommender: 'r3' } }, async ({ harness }) => {
