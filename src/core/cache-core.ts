@@ -379,8 +379,9 @@ export class CacheCore implements EntryHost {
   setModelVersion(model: string, version: string, policy: ModelVersionPolicy): void {
     this.models.set(model, version)
     if (policy === 'immediate') {
-      // A scan (see InvalidationIndex): the matches are picked first, as refetches may add entries.
-      const stale = [...this.entries.values()].filter((entry) => entry.indexedModel === model && entry.modelVersion !== version)
+      // A scan (see InvalidationIndex); the matches are picked first, as refetches may add entries.
+      const stale: QueryEntry[] = []
+      for (const entry of this.entries.values()) if (entry.indexedModel === model && entry.modelVersion !== version) stale.push(entry)
       for (const entry of stale) void this.invalidateEntry(entry, 'stale')
     }
     if (this.listeners.size > 0) this.emit({ type: 'model-version', model, version, policy })
@@ -405,7 +406,7 @@ export class CacheCore implements EntryHost {
     // A new entry is announced with its data, never as a phantom pending entry.
     const entry = existing ?? this.ensure(key, hashed, options.segment, options.tags, options.model, false)
     if (options.tags) entry.applyTags(options.tags)
-    if (options.model !== undefined && options.model !== entry.indexedModel) entry.indexedModel = options.model
+    if (options.model !== undefined) entry.indexedModel = options.model
     // A fetch in flight started before this write: it must not overwrite it.
     entry.generation++
     entry.invalidated = false

@@ -1,8 +1,8 @@
 import type { EntryPatch } from './entry-state'
 import type { Indexable, InvalidationIndex } from './invalidation-index'
-import { keyFromHash, sameElements, type HashedKey } from './key'
+import { keyFromHash, type HashedKey } from './key'
 import type { Cancel } from './scheduler'
-import { keepTags, tagList, type KeptTags } from './tags'
+import { keepTags, sameTags, tagList, type KeptTags } from './tags'
 import type { Entry, QueryKey, QueryOptions, QueryStatus } from './types'
 
 const NO_CHANGE: EntryPatch = {}
@@ -169,7 +169,7 @@ export class QueryEntry implements Indexable {
 
   /** What the entry depends on; re-indexed without notifying observers. */
   applyTags(tags: readonly string[]): void {
-    if (sameElements(tags, tagList(this.tags))) return
+    if (sameTags(tags, this.tags)) return
     this.host.index.setTags(this, keepTags(tags))
     this.silently({})
   }

@@ -149,10 +149,15 @@ export function entryId(hash: string, segment: string | undefined): string {
   return segment === undefined ? hash : [hash, segment].join('\u0000')
 }
 
-/** The hashes of a key's proper prefixes, shortest first: the hash up to each separator. */
+/**
+ * The hashes of a key's proper prefixes of two or more elements, shortest
+ * first: the hash up to each separator after the first (the index's prefixes).
+ */
 export function prefixHashes(hash: string): string[] {
   const prefixes: string[] = []
-  for (let end = hash.indexOf(SEPARATOR); end !== -1; end = hash.indexOf(SEPARATOR, end + 1)) prefixes.push(hash.slice(0, end))
+  for (let end = hash.indexOf(SEPARATOR, hash.indexOf(SEPARATOR) + 1); end !== -1; end = hash.indexOf(SEPARATOR, end + 1)) {
+    prefixes.push(hash.slice(0, end))
+  }
   return prefixes
 }
 

@@ -2,7 +2,7 @@ import type { QueryEntry } from './entry'
 import { sizeOf, type InvalidationIndex } from './invalidation-index'
 import { entryId, hashKey, idHasKey, type HashedKey } from './key'
 import { checkSegment, checkTags } from './options'
-import { tagList } from './tags'
+import { hasTag } from './tags'
 import type { InvalidationTarget } from './types'
 
 /**
@@ -46,7 +46,7 @@ function candidates(
   index: InvalidationIndex<QueryEntry>,
   target: InvalidationTarget,
   key: HashedKey | undefined,
-): Source[] {
+): Iterable<QueryEntry>[] {
   let best: Source[] | undefined
   let size = Infinity
   const consider = (...sets: Source[]) => {
@@ -69,8 +69,8 @@ function candidates(
       consider(union)
     }
   }
-  // A scan: the values are copied, as a refetch started by a match may add entries.
-  return best ?? [[...entries.values()]]
+  // A scan, in place: matchTarget collects every match before any is invalidated.
+  return best ?? [entries.values()]
 }
 
 /** The entries whose whole key hashes to `hash`, in one segment or in each one. */
@@ -92,7 +92,7 @@ function withHash(
 function matchesTarget(entry: QueryEntry, target: InvalidationTarget, key: HashedKey | undefined): boolean {
   if (entry.removed) return false
   if (key && !idHasKey(entry.id, key.hash, target.exact === true)) return false
-  if (target.tags && !target.tags.some((tag) => tagList(entry.tags).includes(tag))) return false
+  if (target.tags && !target.tags.some((tag) => hasTag(entry.tags, tag))) return false
   if (target.segment !== undefined && entry.segment !== target.segment) return false
   if (target.model !== undefined && entry.indexedModel !== target.model) return false
   if (target.modelVersion !== undefined && entry.modelVersion !== target.modelVersion) return false
