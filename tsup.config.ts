@@ -126,6 +126,7 @@ const internalMembers = [
   'differs',
   'derive',
   'applySelect',
+  'boundRefetch',
 ]
 
 export default defineConfig({

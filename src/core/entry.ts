@@ -77,6 +77,9 @@ export interface Attached {
  * carries no snapshot.
  */
 export class QueryEntry implements Indexable {
+  // Not a parameter property: with its name shortened at build time, esbuild
+  // would leave a stray, always-undefined `host` slot on every entry (esbuild#4528).
+  private readonly host: EntryHost
   readonly id: string
   readonly segment: string | undefined
   /** What the entry depends on: the snapshot's and the index's tags. */
@@ -115,7 +118,7 @@ export class QueryEntry implements Indexable {
   declare staleTimer: Cancel | null | undefined
 
   constructor(
-    private readonly host: EntryHost,
+    host: EntryHost,
     id: string,
     hashed: HashedKey,
     key: QueryKey,
@@ -123,6 +126,7 @@ export class QueryEntry implements Indexable {
     tags: readonly string[] | undefined,
     model: string | undefined,
   ) {
+    this.host = host
     this.id = id
     if (hashed.lossy) this.keptKey = key
     this.segment = segment

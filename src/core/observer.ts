@@ -22,7 +22,9 @@ export interface ObserverOptions<T> extends QueryOptions<T> {
  * One subscriber's view of one entry; the React layer wraps it in
  * useSyncExternalStore. Listeners are called in batches: every observer whose
  * entry changed in the same tick is notified in one synchronous loop, so React
- * commits them together.
+ * commits them together. The methods are plain, not bound (call them on the
+ * observer): one is made per mounted hook, and the hook's store holds the two
+ * stable functions React needs.
  */
 export interface QueryObserver<T> {
   /** Switch options (a new key, segment, enabled …). Never notifies by itself. */
@@ -113,13 +115,13 @@ class Observer<T> implements QueryObserver<T>, Attached {
     if (options.refetchInterval !== this.intervalMs) this.startInterval()
   }
 
-  getSnapshot = (): Entry<T> | undefined => {
+  getSnapshot(): Entry<T> | undefined {
     let entry = this.entry
     if (!entry || entry.removed) entry = this.entry = this.core.entries.get(this.id)
     return entry?.snapshot as Entry<T> | undefined
   }
 
-  subscribe = (listener: () => void): (() => void) => {
+  subscribe(listener: () => void): () => void {
     this.listener = listener
     this.attach()
     this.mount()

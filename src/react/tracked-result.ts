@@ -1,5 +1,5 @@
-import type { Entry, QueryStatus } from '../core/types'
-import type { QueryObserver } from '../core/observer'
+import type { Cache, Entry, QueryStatus } from '../core/types'
+import { observe, type ObserverOptions, type QueryObserver } from '../core/observer'
 
 /**
  * What `useCachedQuery` returns. Reading a field subscribes the component to
@@ -64,18 +64,25 @@ export class QueryStore<T, S> {
   // `select` runs again only when the data or the function changes.
   private selectedFrom: { raw: T; select: (data: T) => S; selected: S } | undefined
 
-  // A field assigned in the constructor, not a parameter property: esbuild's
+  // Fields assigned in the constructor, not parameter properties: esbuild's
   // property mangling misses a parameter property's field (evanw/esbuild#4528).
   readonly observer: QueryObserver<T>
+  /** The cache the observer belongs to (the hook makes a new store for a new cache). */
+  readonly cache: Cache
+  private boundRefetch: (() => Promise<T>) | undefined
 
-  constructor(observer: QueryObserver<T>) {
-    this.observer = observer
+  constructor(cache: Cache, options: ObserverOptions<T>) {
+    this.cache = cache
+    this.observer = observe(cache, options)
   }
 
-  // Arrow properties: stable identities for useSyncExternalStore and for users.
+  // Arrow properties: stable identities for useSyncExternalStore.
   readonly subscribe = (listener: () => void): (() => void) => this.observer.subscribe(listener)
 
-  readonly refetch = (): Promise<T> => this.observer.refetch()
+  /** A stable function for users, made the first time a component reads it (most never do). */
+  get refetch(): () => Promise<T> {
+    return (this.boundRefetch ??= () => this.observer.refetch())
+  }
 
   readonly getSnapshot = (): QueryState<S> => {
     const entry = this.observer.getSnapshot()

@@ -1,6 +1,6 @@
 import { useState, useSyncExternalStore } from 'react'
-import { observe, type ObserverOptions } from '../core/observer'
-import type { Cache, QueryOptions } from '../core/types'
+import type { ObserverOptions } from '../core/observer'
+import type { QueryOptions } from '../core/types'
 import { useCacheContext } from './use-cache'
 import { QueryStore, type UseCachedQueryResult } from './tracked-result'
 
@@ -21,11 +21,6 @@ export interface UseCachedQueryOptions<T, S = T> extends QueryOptions<T> {
   refetchOnReconnect?: boolean
 }
 
-interface Instance<T, S> {
-  cache: Cache
-  store: QueryStore<T, S>
-}
-
 /**
  * Reads one query from the nearest CacheProvider's cache and keeps it fresh.
  * The segment defaults to the provider's. The component re-renders only when
@@ -40,19 +35,15 @@ export function useCachedQuery<T, S = T>(
       ? options
       : { ...options, segment: context.segment }
 
-  // One observer per mounted hook. observe() has no side effect until
-  // subscribe, so StrictMode's discarded second instance costs nothing.
-  let [instance, setInstance] = useState<Instance<T, S>>(() => ({
-    cache: context.cache,
-    store: new QueryStore<T, S>(observe(context.cache, observerOptions)),
-  }))
-  if (instance.cache !== context.cache) {
+  // One store (and observer) per mounted hook. Neither has a side effect
+  // until subscribe, so StrictMode's discarded second instance costs nothing.
+  let [store, setStore] = useState(() => new QueryStore<T, S>(context.cache, observerOptions))
+  if (store.cache !== context.cache) {
     // A new cache from the provider: a new observer, and a re-render that
     // swaps in its subscription (React's "state from the previous render").
-    instance = { cache: context.cache, store: new QueryStore(observe(context.cache, observerOptions)) }
-    setInstance(instance)
+    store = new QueryStore<T, S>(context.cache, observerOptions)
+    setStore(store)
   }
-  const store = instance.store
 
   // Cheap by contract: setOptions compares key hash and segment, stores the
   // rest, and never notifies. A new key shows the new key's entry at once.

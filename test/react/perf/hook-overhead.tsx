@@ -24,8 +24,11 @@ function Hook() {
 }
 
 function Bare({ cache }: { cache: Cache }) {
-  const [observer] = React.useState(() => observe<string>(cache, { key, fetcher, staleTime: Infinity }))
-  const entry = React.useSyncExternalStore(observer.subscribe, observer.getSnapshot)
+  const [bare] = React.useState(() => {
+    const observer = observe<string>(cache, { key, fetcher, staleTime: Infinity })
+    return { subscribe: (listener: () => void) => observer.subscribe(listener), getSnapshot: () => observer.getSnapshot() }
+  })
+  const entry = React.useSyncExternalStore(bare.subscribe, bare.getSnapshot)
   return React.createElement('i', null, entry?.data)
 }
 
