@@ -250,7 +250,7 @@ export class CacheCore implements EntryHost {
   landError(entry: QueryEntry, flight: Flight, error: Error): void {
     if (entry.flight === flight) {
       entry.flight = null
-      entry.dispatch({ error, status: 'error' })
+      entry.dispatch({ error })
     }
     this.counters.errors++
     this.report(error)
@@ -366,7 +366,7 @@ export class CacheCore implements EntryHost {
     if (mode === 'remove') {
       // The data must never be shown again, not even by a fetch already in flight.
       entry.generation++
-      entry.dispatch({ data: undefined, error: undefined, status: 'pending', updatedAt: 0, etag: undefined, modelVersion: undefined })
+      entry.dispatch({ data: undefined, error: undefined, updatedAt: 0, etag: undefined, modelVersion: undefined })
     } else {
       if (flight) flight.invalidated = true
       entry.restamp()

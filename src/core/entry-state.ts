@@ -1,5 +1,3 @@
-import type { QueryStatus } from './types'
-
 // Every change to an entry is a patch of its state fields; the entry applies
 // it, recomputes staleness and drops the snapshot it had published.
 
@@ -7,8 +5,6 @@ import type { QueryStatus } from './types'
 export interface EntryPatch {
   data?: unknown
   error?: Error | undefined
-  status?: QueryStatus
-  isStale?: boolean
   updatedAt?: number
   etag?: string | undefined
   model?: string | undefined
@@ -23,5 +19,5 @@ export function succeeded(
   modelVersion: string | undefined,
   at: number,
 ): EntryPatch {
-  return { data, error: undefined, status: 'success', updatedAt: at, etag, model, modelVersion }
+  return { data, error: undefined, updatedAt: at, etag, model, modelVersion }
 }

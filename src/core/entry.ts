@@ -1,11 +1,12 @@
 import type { EntryPatch } from './entry-state'
 import type { Indexable, InvalidationIndex } from './invalidation-index'
 import { keyFromHash, type HashedKey } from './key'
-import type { Cancel } from './scheduler'
+import { ORIGIN, small, type Cancel } from './scheduler'
 import { keepTags, sameTags, tagList, type KeptTags } from './tags'
 import type { Entry, QueryKey, QueryOptions, QueryStatus } from './types'
 
 const NO_CHANGE: EntryPatch = {}
+
 
 /** What an entry needs from the cache that holds it. */
 export interface EntryHost {
@@ -89,9 +90,12 @@ export class QueryEntry implements Indexable {
   // The state a snapshot shows.
   data: unknown = undefined
   error: Error | undefined = undefined
-  status: QueryStatus = 'pending'
   isStale = true
-  updatedAt = 0
+  /** Forced stale by an invalidation until a fetch that started after it succeeds. */
+  invalidated = false
+  removed = false
+  /** updatedAt counted from ORIGIN (a small integer stored inline); undefined: never. */
+  private sinceOrigin: number | undefined = undefined
   etag: string | undefined = undefined
   /** The model that produced the data (indexedModel is the one the query names now). */
   model: string | undefined
@@ -100,9 +104,6 @@ export class QueryEntry implements Indexable {
   generation = 0
   /** When the gc queue may remove it (its clock); undefined when not scheduled. */
   gcDue: number | undefined = undefined
-  /** Forced stale by an invalidation until a fetch that started after it succeeds. */
-  invalidated = false
-  removed = false
 
   // Fields most entries never get: they are declared, not initialized, so an
   // entry that is only `set` and never read carries no slot for them (V8
@@ -198,6 +199,20 @@ export class QueryEntry implements Indexable {
     if (this.invalidated || updatedAt === 0) return true
     const staleTime = this.query?.staleTime ?? this.host.options.staleTime
     return this.host.now() - updatedAt >= staleTime
+  }
+
+  /** 'error' while the last fetch's error stands, 'success' once there is data, else 'pending'. */
+  get status(): QueryStatus {
+    return this.error ? 'error' : this.sinceOrigin !== undefined ? 'success' : 'pending'
+  }
+
+  /** Clock time of the last success, 0 if none. */
+  get updatedAt(): number {
+    return this.sinceOrigin === undefined ? 0 : this.sinceOrigin + ORIGIN
+  }
+
+  set updatedAt(time: number) {
+    this.sinceOrigin = time === 0 ? undefined : small(time - ORIGIN)
   }
 
   /** A fetch is in flight: derived from the flight itself, so the two never disagree. */

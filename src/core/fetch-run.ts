@@ -102,7 +102,7 @@ function land(core: CacheCore, entry: QueryEntry, flight: Flight, value: unknown
         error: new Error(`cachet: notModified for key ${formatKey(entry.key, entry.segment)}, but nothing is cached`),
       }
     }
-    core.landFresh(entry, flight, { error: undefined, status: 'success', updatedAt: core.now() })
+    core.landFresh(entry, flight, { error: undefined, updatedAt: core.now() })
     return { ok: true, data: entry.data }
   }
   let data = isVersioned(value) ? value.data : value

@@ -1,4 +1,4 @@
-import { after, type Cancel } from './scheduler'
+import { ORIGIN, after, small, type Cancel } from './scheduler'
 
 interface Collectable {
   /** When it may go (see GcQueue); undefined when not scheduled. */
@@ -18,14 +18,12 @@ interface Lane<E> {
  * timer waits for the earliest head. Unscheduling is lazy: an entry whose
  * `gcDue` changed since it was queued is skipped when its turn comes.
  * Due times are on the timers' clock (Date.now, which fake timers move too),
- * counted from the queue's creation: small integers are stored inline, a
- * Date.now()-sized number would be one more heap object per entry.
+ * counted from ORIGIN, so they are small integers stored inline.
  */
 export class GcQueue<E extends Collectable> {
   private readonly lanes = new Map<number, Lane<E>>()
   private timer: Cancel | null = null
   private timerDue = Infinity
-  private readonly epoch = Date.now()
   // Not a parameter property: esbuild's property mangling misses a parameter
   // property's field declaration (evanw/esbuild#4528).
   private readonly expire: (entry: E) => void
@@ -35,10 +33,7 @@ export class GcQueue<E extends Collectable> {
   }
 
   schedule(entry: E, delay: number): void {
-    let due = Date.now() - this.epoch + delay
-    // As a small integer when it is one: V8 then stores it inline, while
-    // arithmetic on Date.now() leaves even an integral result a heap number.
-    if ((due | 0) === due) due |= 0
+    const due = small(Date.now() - ORIGIN + delay)
     entry.gcDue = due
     let lane = this.lanes.get(delay)
     if (!lane) this.lanes.set(delay, (lane = { queue: [], head: 0 }))
@@ -60,13 +55,13 @@ export class GcQueue<E extends Collectable> {
   private arm(due: number): void {
     this.timer?.()
     this.timerDue = due
-    this.timer = after(Math.max(0, due + this.epoch - Date.now()), this.sweep)
+    this.timer = after(Math.max(0, due + ORIGIN - Date.now()), this.sweep)
   }
 
   private readonly sweep = (): void => {
     this.timer = null
     this.timerDue = Infinity
-    const now = Date.now() - this.epoch
+    const now = Date.now() - ORIGIN
     let next = Infinity
     for (const [delay, lane] of this.lanes) {
       const { queue } = lane

@@ -4,6 +4,18 @@
 
 export type Cancel = () => void
 
+/**
+ * Clock times are stored counted from here: as small integers, V8 keeps them
+ * inline in their object, while a Date.now()-sized number is a 16-byte heap
+ * object of its own (one per cached entry).
+ */
+export const ORIGIN = Date.now()
+
+/** `n` as a small integer when it is one (arithmetic on Date.now() leaves even an integral result a heap number). */
+export function small(n: number): number {
+  return (n | 0) === n ? n | 0 : n
+}
+
 /** The longest wait one setTimeout can hold (about 24.8 days); longer ones fire at once. */
 const MAX_TIMEOUT = 2_147_483_647
 
