@@ -201,10 +201,10 @@ export class CacheCore implements EntryHost {
 
   /** `continuing`: it replaces a flight just landed, so `isFetching` never went false. */
   startFetch(entry: QueryEntry, continuing = false): Flight {
-    const previous = entry.flight
+    const previous = this.supersede(entry)
     if (previous && !previous.hasCaller) previous.abort(abortError())
     this.gc.cancel(entry)
-    const flight = new Flight(++entry.generation)
+    const flight = new Flight()
     flight.followUp = previous?.followUp ?? null
     entry.flight = flight
     if (!previous && !continuing) entry.dispatch()
@@ -213,8 +213,15 @@ export class CacheCore implements EntryHost {
     return flight
   }
 
+  /** A write the fetch in flight (returned) must not overwrite: its result will be dropped. */
+  private supersede(entry: QueryEntry): Flight | null | undefined {
+    const flight = entry.flight
+    if (flight) flight.superseded = true
+    return flight
+  }
+
   isSuperseded(entry: QueryEntry, flight: Flight): boolean {
-    return entry.removed || entry.generation !== flight.generation
+    return entry.removed || flight.superseded
   }
 
   /**
@@ -365,7 +372,7 @@ export class CacheCore implements EntryHost {
     const flight = entry.flight
     if (mode === 'remove') {
       // The data must never be shown again, not even by a fetch already in flight.
-      entry.generation++
+      this.supersede(entry)
       entry.dispatch({ data: undefined, error: undefined, updatedAt: 0, etag: undefined, modelVersion: undefined })
     } else {
       if (flight) flight.invalidated = true
@@ -408,7 +415,7 @@ export class CacheCore implements EntryHost {
     if (options.tags) entry.applyTags(options.tags)
     if (options.model !== undefined) entry.indexedModel = options.model
     // A fetch in flight started before this write: it must not overwrite it.
-    entry.generation++
+    this.supersede(entry)
     entry.invalidated = false
     entry.dispatch(succeeded(data, options.etag, options.model, this.versionOf(options.model), this.now()))
     if (entry === this.unannounced) this.announce(entry)

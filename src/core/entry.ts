@@ -24,6 +24,8 @@ export class Flight {
   hasCaller = false
   /** An invalidation hit the entry while this fetch ran: its result is not fresh. */
   invalidated = false
+  /** A later set, remove or fetch wrote over what this fetch would: its result is dropped. */
+  superseded = false
   /** Settles when the one follow-up fetch owed to those invalidations settles. */
   followUp: { promise: Promise<void>; resolve: () => void } | null = null
   aborted = false
@@ -31,14 +33,6 @@ export class Flight {
   // Made only when someone reads the signal (most fetchers never do): an
   // AbortController per fetch is the largest allocation of a fetch.
   private controller: AbortController | null = null
-
-  /** The entry's generation when this fetch started; a later set/remove/fetch supersedes it. */
-  readonly generation: number
-
-  // Not a parameter property: esbuild's property mangling leaves a stray field for those (esbuild#4528).
-  constructor(generation: number) {
-    this.generation = generation
-  }
 
   get signal(): AbortSignal {
     if (!this.controller) {
@@ -100,8 +94,6 @@ export class QueryEntry implements Indexable {
   /** The model that produced the data (indexedModel is the one the query names now). */
   model: string | undefined
   modelVersion: string | undefined = undefined
-  /** Bumped by every write that a fetch in flight must not overwrite. */
-  generation = 0
   /** When the gc queue may remove it (its clock); undefined when not scheduled. */
   gcDue: number | undefined = undefined
 
