@@ -30,11 +30,11 @@ function abortError(): Error {
 
 /** The engine behind one `Cache`: entries, indexes, fetches, timers, events. */
 export class CacheCore implements EntryHost {
-  readonly options: ResolvedCacheOptions
+  declare readonly options: ResolvedCacheOptions
   readonly entries = new Map<string, QueryEntry>()
   readonly index = new InvalidationIndex<QueryEntry>()
   readonly models = new Map<string, string>()
-  readonly gate: ConcurrencyGate
+  declare readonly gate: ConcurrencyGate
   readonly batch = new NotifyBatch()
   readonly counters = { hits: 0, misses: 0, fetches: 0, deduped: 0, errors: 0 }
   private readonly listeners = new Set<(event: CacheEvent) => void>()

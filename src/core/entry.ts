@@ -72,14 +72,17 @@ export interface Attached {
  * carries no snapshot.
  */
 export class QueryEntry implements Indexable {
-  // Not a parameter property: with its name shortened at build time, esbuild
-  // would leave a stray, always-undefined `host` slot on every entry (esbuild#4528).
-  private readonly host: EntryHost
-  readonly id: string
-  readonly segment: string | undefined
+  // Fields the constructor assigns are `declare`d: a class field declaration
+  // would be emitted only to be overwritten (bytes in every bundle). `host`
+  // is not a parameter property: with its name shortened at build time,
+  // esbuild would leave a stray, always-undefined `host` slot on every entry
+  // (esbuild#4528).
+  declare private readonly host: EntryHost
+  declare readonly id: string
+  declare readonly segment: string | undefined
   /** What the entry depends on: the snapshot's and the index's tags. */
-  tags: KeptTags
-  indexedModel: string | undefined
+  declare tags: KeptTags
+  declare indexedModel: string | undefined
 
   // The state a snapshot shows.
   data: unknown = undefined
@@ -92,7 +95,7 @@ export class QueryEntry implements Indexable {
   private sinceOrigin: number | undefined = undefined
   etag: string | undefined = undefined
   /** The model that produced the data (indexedModel is the one the query names now). */
-  model: string | undefined
+  declare model: string | undefined
   modelVersion: string | undefined = undefined
   /** When the gc queue may remove it (its clock); undefined when not scheduled. */
   gcDue: number | undefined = undefined

@@ -26,7 +26,7 @@ export class GcQueue<E extends Collectable> {
   private timerDue = Infinity
   // Not a parameter property: esbuild's property mangling misses a parameter
   // property's field declaration (evanw/esbuild#4528).
-  private readonly expire: (entry: E) => void
+  declare private readonly expire: (entry: E) => void
 
   constructor(expire: (entry: E) => void) {
     this.expire = expire

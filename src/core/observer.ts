@@ -49,9 +49,9 @@ const noop = () => {}
 
 
 class Observer<T> implements QueryObserver<T>, Attached {
-  private options: ObserverOptions<T>
-  private hashed: HashedKey
-  private id: string
+  declare private options: ObserverOptions<T>
+  declare private hashed: HashedKey
+  declare private id: string
   private entry: QueryEntry | undefined
   private listener: (() => void) | null = null
   private attachedTo: QueryEntry | null = null
@@ -61,7 +61,7 @@ class Observer<T> implements QueryObserver<T>, Attached {
   private counted: QueryEntry | null = null
   // Not a parameter property: esbuild's property mangling misses a parameter
   // property's field declaration (evanw/esbuild#4528).
-  private readonly core: CacheCore
+  declare private readonly core: CacheCore
 
   constructor(core: CacheCore, options: ObserverOptions<T>) {
     checkQueryOptions(options as QueryOptions<unknown>, 'useCachedQuery')

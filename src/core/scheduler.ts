@@ -62,7 +62,11 @@ export class ConcurrencyGate {
   private readonly waiting: Waiter[] = []
   private head = 0
 
-  constructor(private readonly limit: number) {}
+  declare private readonly limit: number
+
+  constructor(limit: number) {
+    this.limit = limit
+  }
 
   /** Resolves when a slot is held; rejects with the signal's reason if aborted while queued. */
   enter(signal: AbortSignal): Promise<void> | undefined {

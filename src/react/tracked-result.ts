@@ -66,9 +66,9 @@ export class QueryStore<T, S> {
 
   // Fields assigned in the constructor, not parameter properties: esbuild's
   // property mangling misses a parameter property's field (evanw/esbuild#4528).
-  readonly observer: QueryObserver<T>
+  declare readonly observer: QueryObserver<T>
   /** The cache the observer belongs to (the hook makes a new store for a new cache). */
-  readonly cache: Cache
+  declare readonly cache: Cache
   private boundRefetch: (() => Promise<T>) | undefined
 
   constructor(cache: Cache, options: ObserverOptions<T>) {
@@ -166,10 +166,13 @@ export class QueryStore<T, S> {
  * Read fields by name or destructure them; `{ ...result }` copies none.
  */
 class TrackedResult<T, S> implements UseCachedQueryResult<T, S> {
-  constructor(
-    private readonly store: QueryStore<T, S>,
-    readonly state: QueryState<S>,
-  ) {}
+  declare private readonly store: QueryStore<T, S>
+  declare readonly state: QueryState<S>
+
+  constructor(store: QueryStore<T, S>, state: QueryState<S>) {
+    this.store = store
+    this.state = state
+  }
 
   get data(): S | undefined {
     return this.track('data')

@@ -182,3 +182,26 @@ describe('abort (semantic 7)', () => {
     expect(cache.get(['k'])).toMatchObject({ status: 'success', data: 'before', error: undefined })
   })
 })
+
+describe('the fetcher context', () => {
+  it('gives key, segment, etag, model version and a live signal to a fetcher that destructures it', async () => {
+    const cache = createCache({ now: () => Date.now(), models: { recs: 'v2' } })
+    cache.set(['k'], 'old', { segment: 'arm-a', etag: '"e1"', model: 'recs' })
+    let seen: Omit<FetchContext, 'signal'> & { aborted: boolean } | undefined
+    let signal: AbortSignal | undefined
+    const fetching = cache.fetch({
+      key: ['k'],
+      segment: 'arm-a',
+      model: 'recs',
+      staleTime: 0,
+      fetcher: ({ key, segment, etag, modelVersion, signal: given }) => {
+        signal = given
+        seen = { key, segment, etag, modelVersion, aborted: given.aborted }
+        return Promise.resolve('new')
+      },
+    })
+    await expect(fetching).resolves.toBe('new')
+    expect(seen).toEqual({ key: ['k'], segment: 'arm-a', etag: '"e1"', modelVersion: 'v2', aborted: false })
+    expect(signal).toBeInstanceOf(AbortSignal)
+  })
+})
