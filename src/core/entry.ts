@@ -29,7 +29,7 @@ export class Flight {
   /** Settles when the one follow-up fetch owed to those invalidations settles. */
   followUp: { promise: Promise<void>; resolve: () => void } | null = null
   aborted = false
-  private reason: unknown = undefined
+  private reason: unknown
   // Made only when someone reads the signal (most fetchers never do): an
   // AbortController per fetch is the largest allocation of a fetch.
   private controller: AbortController | null = null
@@ -84,21 +84,22 @@ export class QueryEntry implements Indexable {
   declare tags: KeptTags
   declare indexedModel: string | undefined
 
-  // The state a snapshot shows.
-  data: unknown = undefined
-  error: Error | undefined = undefined
+  // The state a snapshot shows. A field with no initializer is still defined
+  // (as undefined) by the class; `= undefined` would only add bytes.
+  data: unknown
+  error: Error | undefined
   isStale = true
   /** Forced stale by an invalidation until a fetch that started after it succeeds. */
   invalidated = false
   removed = false
   /** updatedAt counted from ORIGIN (a small integer stored inline); undefined: never. */
-  private sinceOrigin: number | undefined = undefined
-  etag: string | undefined = undefined
+  private sinceOrigin: number | undefined
+  etag: string | undefined
   /** The model that produced the data (indexedModel is the one the query names now). */
   declare model: string | undefined
-  modelVersion: string | undefined = undefined
+  modelVersion: string | undefined
   /** When the gc queue may remove it (its clock); undefined when not scheduled. */
-  gcDue: number | undefined = undefined
+  gcDue: number | undefined
 
   // Fields most entries never get: they are declared, not initialized, so an
   // entry that is only `set` and never read carries no slot for them (V8
