@@ -62,11 +62,11 @@ export class CacheCore implements EntryHost {
     return this.options.now()
   }
 
-  changed(entry: QueryEntry, updatedAt: number, isStale: boolean): void {
+  changed(entry: QueryEntry, since: number | undefined, isStale: boolean): void {
     if (entry.observers) {
       for (const observer of entry.observers) observer.notify()
       // Only a new updatedAt or a flip moves the stale timer (not isFetching, data…).
-      if (entry.updatedAt !== updatedAt || entry.isStale !== isStale) this.scheduleStaleFlip(entry)
+      if (entry.sinceOrigin !== since || entry.isStale !== isStale) this.scheduleStaleFlip(entry)
     }
     if (this.listeners.size > 0 && entry !== this.unannounced) this.emit({ type: 'updated', entry: entry.snapshot })
   }

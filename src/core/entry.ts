@@ -12,8 +12,8 @@ const NO_CHANGE: EntryPatch = {}
 export interface EntryHost {
   now(): number
   readonly options: { readonly staleTime: number }
-  /** `updatedAt` and `isStale` are what they were before the change. */
-  changed(entry: QueryEntry, updatedAt: number, isStale: boolean): void
+  /** `since` (the entry's sinceOrigin) and `isStale` are what they were before the change. */
+  changed(entry: QueryEntry, since: number | undefined, isStale: boolean): void
   readonly index: InvalidationIndex<QueryEntry>
 }
 
@@ -92,8 +92,12 @@ export class QueryEntry implements Indexable {
   /** Forced stale by an invalidation until a fetch that started after it succeeds. */
   invalidated = false
   removed = false
-  /** updatedAt counted from ORIGIN (a small integer stored inline); undefined: never. */
-  private sinceOrigin: number | undefined
+  /**
+   * updatedAt counted from ORIGIN (a small integer stored inline); undefined:
+   * never. Internal code compares this, not `updatedAt`, which is rebuilt as
+   * a large number each time it is read.
+   */
+  sinceOrigin: number | undefined
   etag: string | undefined
   /** The model that produced the data (indexedModel is the one the query names now). */
   declare model: string | undefined
@@ -191,10 +195,11 @@ export class QueryEntry implements Indexable {
     return false
   }
 
-  computeStale(updatedAt: number): boolean {
-    if (this.invalidated || updatedAt === 0) return true
+  computeStale(): boolean {
+    const since = this.sinceOrigin
+    if (this.invalidated || since === undefined) return true
     const staleTime = this.query?.staleTime ?? this.host.options.staleTime
-    return this.host.now() - updatedAt >= staleTime
+    return this.host.now() - ORIGIN - since >= staleTime
   }
 
   /** 'error' while the last fetch's error stands, 'success' once there is data, else 'pending'. */
@@ -218,20 +223,20 @@ export class QueryEntry implements Indexable {
 
   /** Applies a change (none: only `flight` changed) and tells the cache. */
   dispatch(patch: EntryPatch = NO_CHANGE): void {
-    const { updatedAt, isStale } = this
+    const { sinceOrigin, isStale } = this
     this.silently(patch)
-    this.isStale = this.computeStale(this.updatedAt)
-    this.host.changed(this, updatedAt, isStale)
+    this.isStale = this.computeStale()
+    this.host.changed(this, sinceOrigin, isStale)
   }
 
   /** Recomputes `isStale` (time passed, or an invalidation); notifies only on a flip. */
   restamp(): void {
-    const isStale = this.computeStale(this.updatedAt)
+    const isStale = this.computeStale()
     if (isStale === this.isStale) return
     // Not through silently(): an invalidation restamps thousands of entries in one call.
     this.isStale = isStale
     if (this.published) this.published = undefined
-    this.host.changed(this, this.updatedAt, !isStale)
+    this.host.changed(this, this.sinceOrigin, !isStale)
   }
 
   /** A change no observer needs to hear about (what the entry depends on). */
