@@ -7,7 +7,6 @@ import type { Entry, QueryKey, QueryOptions, QueryStatus } from './types'
 
 const NO_CHANGE: EntryPatch = {}
 
-
 /** What an entry needs from the cache that holds it. */
 export interface EntryHost {
   now(): number
