@@ -9,4 +9,6 @@
 process.env.NODE_ENV = process.argv.includes('--dev') ? 'development' : 'production'
 const { installDom } = await import('./.dom.mjs')
 installDom()
-await import('./.run.mjs')
+// `--entry profile` runs bench/.profile.mjs (npm run bench:profile) instead of the bench.
+const at = process.argv.indexOf('--entry')
+await import(at >= 0 ? `./.${process.argv[at + 1]}.mjs` : './.run.mjs')

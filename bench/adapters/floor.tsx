@@ -18,6 +18,12 @@ interface Row {
 class FloorStore {
   readonly rows = new Map<string, Row>()
   private readonly listeners = new Map<string, Set<() => void>>()
+  /** Batched variant only: listeners to call on the next macrotask, all in one loop. */
+  private pending: Set<() => void> | undefined
+
+  constructor(batched: boolean) {
+    if (batched) this.pending = new Set()
+  }
 
   subscribe(id: string, listener: () => void): () => void {
     let set = this.listeners.get(id)
@@ -37,7 +43,20 @@ class FloorStore {
     const row = this.rows.get(id)
     this.rows.set(id, { query, data, fetch: fetch ?? row?.fetch })
     const set = this.listeners.get(id)
-    if (set) for (const listener of [...set]) listener()
+    if (!set) return
+    const pending = this.pending
+    if (!pending) {
+      for (const listener of [...set]) listener()
+      return
+    }
+    if (pending.size === 0) {
+      setImmediate(() => {
+        const due = [...pending]
+        pending.clear()
+        for (const listener of due) listener()
+      })
+    }
+    for (const listener of set) pending.add(listener)
   }
 
   /** A mounted component tells the store how to refetch its row (prefilled rows have no fetcher). */
@@ -58,8 +77,8 @@ class FloorStore {
 
 const idOf = (query: Query) => JSON.stringify([query.key, query.segment ?? null])
 
-function createFloor(): Harness {
-  const store = new FloorStore()
+function createFloor(batched: boolean): Harness {
+  const store = new FloorStore(batched)
 
   function invalidate({ target, mode }: Invalidation): Promise<unknown> {
     const refetches: Promise<void>[] = []
@@ -109,4 +128,13 @@ function createFloor(): Harness {
   }
 }
 
-export const floorAdapter: Adapter = { name: 'floor', create: createFloor }
+export const floorAdapter: Adapter = { name: 'floor', create: () => createFloor(false) }
+
+/**
+ * Not in the main table: the floor with cachet's batching (every listener
+ * whose row changed is called in one loop on the next macrotask, so React
+ * commits them together). `npm run bench:profile` sets it against cachet in
+ * many-keys, where the floor's one commit per key would hide what batching
+ * alone is worth.
+ */
+export const floorBatchedAdapter: Adapter = { name: 'floor-batched', create: () => createFloor(true) }
