@@ -51,6 +51,7 @@ const internalMembers = [
   'sinceOrigin',
   'superseded',
   'supersede',
+  'indexTags',
   'keptKey',
   'lossy',
   'isActive',

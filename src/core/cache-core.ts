@@ -466,5 +466,4 @@ export class CacheCore implements EntryHost {
       // An onError that throws must not break the cache.
     }
   }
-
 }

@@ -175,12 +175,13 @@ export class QueryEntry implements Indexable {
   applyTags(tags: readonly string[]): void {
     if (sameTags(tags, this.tags)) return
     this.host.index.setTags(this, keepTags(tags))
-    this.silently({})
+    this.silently(NO_CHANGE)
   }
 
   /** The key's hash: the id up to the NUL before its segment (a hash never holds a NUL). */
   get hash(): string {
-    return this.id.split('\u0000', 1)[0]!
+    const end = this.id.indexOf('\u0000')
+    return end === -1 ? this.id : this.id.slice(0, end)
   }
 
   get hasObservers(): boolean {

@@ -1,5 +1,5 @@
 import { prefixHashes } from './key'
-import { tagList, type KeptTags } from './tags'
+import type { KeptTags } from './tags'
 
 /** What the index needs to know of an entry. */
 export interface Indexable {
@@ -72,19 +72,25 @@ export class InvalidationIndex<E extends Indexable> {
   add(entry: E): void {
     this.count(entry.segment, 1)
     this.prefixes(entry, 'add')
-    for (const tag of tagList(entry.tags)) this.byTag.add(tag, entry)
+    this.indexTags(entry.tags, entry, 'add')
   }
 
   delete(entry: E): void {
     this.count(entry.segment, -1)
     this.prefixes(entry, 'delete')
-    for (const tag of tagList(entry.tags)) this.byTag.delete(tag, entry)
+    this.indexTags(entry.tags, entry, 'delete')
   }
 
   setTags(entry: E, tags: KeptTags): void {
-    for (const tag of tagList(entry.tags)) this.byTag.delete(tag, entry)
+    this.indexTags(entry.tags, entry, 'delete')
     entry.tags = tags
-    if (!entry.removed) for (const tag of tagList(tags)) this.byTag.add(tag, entry)
+    if (!entry.removed) this.indexTags(tags, entry, 'add')
+  }
+
+  /** A lone tag is kept as a string: indexed without making an array of it. */
+  private indexTags(tags: KeptTags, entry: E, op: 'add' | 'delete'): void {
+    if (typeof tags === 'string') this.byTag[op](tags, entry)
+    else for (const tag of tags) this.byTag[op](tag, entry)
   }
 
   private prefixes(entry: E, op: 'add' | 'delete'): void {

@@ -47,7 +47,6 @@ export function observe<T>(cache: Cache, options: ObserverOptions<T>): QueryObse
 
 const noop = () => {}
 
-
 class Observer<T> implements QueryObserver<T>, Attached {
   declare private options: ObserverOptions<T>
   declare private hashed: HashedKey
