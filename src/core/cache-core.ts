@@ -376,7 +376,7 @@ export class CacheCore implements EntryHost {
       entry.dispatch({ data: undefined, error: undefined, updatedAt: 0, etag: undefined, modelVersion: undefined })
     } else {
       if (flight) flight.invalidated = true
-      entry.restamp()
+      entry.restamp(true)
     }
     if (!entry.isActive) return undefined
     if (flight && mode === 'stale') return this.followUpOf(flight)

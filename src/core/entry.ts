@@ -229,9 +229,11 @@ export class QueryEntry implements Indexable {
     this.host.changed(this, sinceOrigin, isStale)
   }
 
-  /** Recomputes `isStale` (time passed, or an invalidation); notifies only on a flip. */
-  restamp(): void {
-    const isStale = this.computeStale()
+  /**
+   * Recomputes `isStale` (time passed, or an invalidation); notifies only on
+   * a flip. An invalidation passes `true`: it already knows the answer.
+   */
+  restamp(isStale = this.computeStale()): void {
     if (isStale === this.isStale) return
     // Not through silently(): an invalidation restamps thousands of entries in one call.
     this.isStale = isStale

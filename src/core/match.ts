@@ -17,10 +17,16 @@ export function matchTarget(
 ): QueryEntry[] {
   const key = checkTarget(target)
   const matches: QueryEntry[] = []
+  const sources = candidates(index, target, key, entries)
+  // A target that names one indexed field and nothing else: its index set is
+  // the answer, and no entry needs checking (an invalidation by prefix or tag).
+  let named = 0
+  for (const field in target) if (field !== 'exact' && target[field as keyof InvalidationTarget] !== undefined) named++
+  const every = sources && named === 1
   // Each source is walked in place (no copy of a 5,000-entry Set); an entry
   // is in at most one of them.
-  for (const source of candidates(entries, index, target, key)) {
-    for (const entry of source) if (matchesTarget(entry, target, key)) matches.push(entry)
+  for (const source of sources ?? [entries.values()]) {
+    for (const entry of source) if (every || matchesTarget(entry, target, key)) matches.push(entry)
   }
   return matches
 }
@@ -40,13 +46,13 @@ function checkTarget(target: InvalidationTarget): HashedKey | undefined {
   return key
 }
 
-/** The smallest indexed sets that hold every match; the whole cache when nothing is indexed. */
+/** The smallest indexed sets that hold every match; undefined when nothing is indexed (a scan). */
 function candidates(
-  entries: ReadonlyMap<string, QueryEntry>,
   index: InvalidationIndex<QueryEntry>,
   target: InvalidationTarget,
   key: HashedKey | undefined,
-): Iterable<QueryEntry>[] {
+  entries: ReadonlyMap<string, QueryEntry>,
+): Source[] | undefined {
   let best: Source[] | undefined
   let size = Infinity
   const consider = (...sets: Source[]) => {
@@ -69,8 +75,8 @@ function candidates(
       consider(union)
     }
   }
-  // A scan, in place: matchTarget collects every match before any is invalidated.
-  return best ?? [entries.values()]
+  // undefined: a scan, in place (matchTarget collects every match before any is invalidated).
+  return best
 }
 
 /** The entries whose whole key hashes to `hash`, in one segment or in each one. */

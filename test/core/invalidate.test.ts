@@ -157,6 +157,20 @@ describe('invalidate() (semantic 3)', () => {
       expect(keyAndTag.stale).toEqual(['["product",42]'])
     })
 
+    it('checks every field besides the indexed one: a prefix or tag with a segment, model or predicate', async () => {
+      const cache = populated()
+      cache.set(['recs', 7], 'recs-7-everyone', { tags: ['product:42'], model: 'recommender' })
+      const bySegment = staleAfter({ key: ['recs', 7], segment: 'arm:a' })
+      expect(bySegment.stale).toEqual(['["recs",7]@arm:a'])
+      expect(staleAfter({ key: ['recs', 7], model: 'ranker' }).stale).toEqual([])
+      expect(staleAfter({ tags: ['inventory'], predicate: (entry) => entry.data === 'p42' }).stale).toEqual(['["product",42]'])
+      // Fields given as undefined name nothing: the index alone answers.
+      expect(staleAfter({ tags: ['inventory'], segment: undefined, exact: false }).stale).toEqual(['["product",42]', '["product",43]@arm:a'])
+      const count = cache.invalidate({ key: ['recs', 7], exact: true, segment: 'arm:a' })
+      expect(cache.get(['recs', 7])?.isStale).toBe(false)
+      await expect(count).resolves.toBe(1)
+    })
+
     it('matches every entry with {} and with no target', async () => {
       const withEmpty = staleAfter({})
       expect(withEmpty.stale).toHaveLength(ALL_KEYS.length)
