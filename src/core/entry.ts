@@ -114,7 +114,7 @@ export class QueryEntry implements Indexable {
   /** The latest query options (fetcher, schema, times); undefined for an entry only ever `set`. */
   declare query: QueryOptions<unknown> | undefined
   declare flight: Flight | null | undefined
-  declare observers: Set<Attached> | undefined
+  declare observers: Attached[] | undefined
   declare staleTimer: Cancel | null | undefined
 
   constructor(
@@ -185,7 +185,7 @@ export class QueryEntry implements Indexable {
   }
 
   get hasObservers(): boolean {
-    return !!this.observers?.size
+    return !!this.observers?.length
   }
 
   /** Has an enabled observer: invalidations and focus refetch it now. */

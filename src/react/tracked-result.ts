@@ -30,6 +30,17 @@ interface QueryState<S> {
   updatedAt: number
 }
 
+/** The state of a query with no entry yet, no select and no placeholder: shared by every such hook. */
+const NO_ENTRY: QueryState<never> = Object.freeze({
+  data: undefined,
+  error: undefined,
+  status: 'pending',
+  isFetching: false,
+  // No data yet counts as stale, as in TanStack Query.
+  isStale: true,
+  updatedAt: 0,
+})
+
 // The fields a component can read; a field's bit in `tracked` is 1 << its index.
 const FIELDS = ['data', 'error', 'status', 'isFetching', 'isStale', 'updatedAt'] as const
 type Field = (typeof FIELDS)[number]
@@ -120,7 +131,11 @@ export class QueryStore<T, S> {
   }
 
   private differs(a: QueryState<S>, b: QueryState<S>): boolean {
-    return FIELDS.some((field, bit) => this.tracked & (1 << bit) && !Object.is(a[field], b[field]))
+    // A loop, not FIELDS.some(): no closure per call (this runs on every notification).
+    for (let bit = 0; bit < FIELDS.length; bit++) {
+      if (this.tracked & (1 << bit) && !Object.is(a[FIELDS[bit]!], b[FIELDS[bit]!])) return true
+    }
+    return false
   }
 
   private derive(entry: Entry<T> | undefined): QueryState<S> {
@@ -130,6 +145,7 @@ export class QueryStore<T, S> {
     if (entry !== undefined && this.select === undefined && (this.placeholderData === undefined || entry.data !== undefined || entry.status !== 'pending')) {
       return entry as unknown as QueryState<S>
     }
+    if (entry === undefined && this.placeholderData === undefined) return NO_ENTRY
     const placeholder =
       this.placeholderData !== undefined &&
       (entry === undefined || (entry.status === 'pending' && entry.data === undefined))
@@ -140,7 +156,6 @@ export class QueryStore<T, S> {
       // The placeholder never counts as data: `status` stays 'pending'.
       status: entry?.status ?? 'pending',
       isFetching: entry?.isFetching ?? false,
-      // No data yet counts as stale, as in TanStack Query.
       isStale: entry?.isStale ?? true,
       updatedAt: entry?.updatedAt ?? 0,
     }
