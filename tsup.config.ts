@@ -63,6 +63,7 @@ const internalMembers = [
   'dispatch',
   // Flight
   'hasCaller',
+  'joinable',
   'followUp',
   // CacheCore and its EntryHost side (src/core/cache-core.ts)
   'gate',

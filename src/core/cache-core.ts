@@ -189,10 +189,10 @@ export class CacheCore implements EntryHost {
         // satisfy this caller. Wait for it, then ask again (the follow-up
         // fetch is shared by everyone who asks in the meantime).
         const again = () => this.fetchEntry(entry, false)
-        return flight.promise.then(again, again)
+        return flight.joinable.then(again, again)
       }
       flight.hasCaller = true
-      return flight.promise
+      return flight.joinable
     }
     const started = this.startFetch(entry)
     started.hasCaller = true

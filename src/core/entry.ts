@@ -16,9 +16,12 @@ export interface EntryHost {
   readonly index: InvalidationIndex<QueryEntry>
 }
 
+/** A flight's promise until its fetch has started (shared: no promise per fetch for it). */
+const STARTING: Promise<unknown> = Promise.resolve()
+
 /** One fetch in flight for an entry. */
 export class Flight {
-  promise: Promise<unknown> = Promise.resolve()
+  promise: Promise<unknown> = STARTING
   /** A `cache.fetch()` or `refetch()` caller awaits it: never abort it. */
   hasCaller = false
   /** An invalidation hit the entry while this fetch ran: its result is not fresh. */
@@ -32,6 +35,15 @@ export class Flight {
   // Made only when someone reads the signal (most fetchers never do): an
   // AbortController per fetch is the largest allocation of a fetch.
   private controller: AbortController | null = null
+
+  /**
+   * The fetch's result, also for a caller who joins while it is starting:
+   * a cache event listener or the fetcher itself may ask for the same key
+   * before startFetch has the fetch's promise.
+   */
+  get joinable(): Promise<unknown> {
+    return this.promise === STARTING ? STARTING.then(() => this.promise) : this.promise
+  }
 
   get signal(): AbortSignal {
     if (!this.controller) {

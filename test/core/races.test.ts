@@ -244,3 +244,38 @@ describe('no stale overwrite (semantic 4)', () => {
     detach()
   })
 })
+
+describe('joining a fetch while it starts', () => {
+  it('a fetch() from a cache event listener during the fetch start gets that fetch\'s data', async () => {
+    const cache = createCache()
+    const { fetcher, calls, call } = controlledFetcher<string>()
+    const query = { key: ['recs'], fetcher }
+    let joined: Promise<string> | undefined
+    cache.subscribe((event) => {
+      if (event.type === 'updated' && event.entry.isFetching && !joined) joined = cache.fetch(query)
+    })
+    const first = cache.fetch(query)
+    expect(joined).toBeDefined()
+    call(0).resolve('answer')
+    await expect(first).resolves.toBe('answer')
+    await expect(joined).resolves.toBe('answer')
+    expect(calls).toHaveLength(1)
+  })
+
+  it('a fetch() of the same key from inside the fetcher joins it and gets its data', async () => {
+    const cache = createCache()
+    let inner: Promise<unknown> | undefined
+    let calls = 0
+    const query = {
+      key: ['recs'],
+      fetcher: () => {
+        calls++
+        inner ??= cache.fetch(query)
+        return Promise.resolve('answer')
+      },
+    }
+    await expect(cache.fetch(query)).resolves.toBe('answer')
+    await expect(inner).resolves.toBe('answer')
+    expect(calls).toBe(1)
+  })
+})
