@@ -194,17 +194,20 @@ export class CacheCore implements EntryHost {
       flight.hasCaller = true
       return flight.joinable
     }
-    const started = this.startFetch(entry)
-    started.hasCaller = true
-    return started.promise
+    return this.startFetch(entry, false, true).promise
   }
 
-  /** `continuing`: it replaces a flight just landed, so `isFetching` never went false. */
-  startFetch(entry: QueryEntry, continuing = false): Flight {
+  /**
+   * `continuing`: it replaces a flight just landed, so `isFetching` never went
+   * false. `hasCaller` is set before any user code (an event listener, the
+   * fetcher) can see the flight: one that removes the entry must not abort it.
+   */
+  startFetch(entry: QueryEntry, continuing = false, hasCaller = false): Flight {
     const previous = this.supersede(entry)
     if (previous && !previous.hasCaller) previous.abort(abortError())
     this.gc.cancel(entry)
     const flight = new Flight()
+    flight.hasCaller = hasCaller
     flight.followUp = previous?.followUp ?? null
     entry.flight = flight
     if (!previous && !continuing) entry.dispatch()
@@ -234,9 +237,7 @@ export class CacheCore implements EntryHost {
     entry.flight = null
     if (entry.status !== 'success' && !entry.removed && (flight.hasCaller || entry.isActive)) {
       // Removed while in flight: whoever waits needs data fetched after the removal.
-      const next = this.startFetch(entry, true)
-      next.hasCaller = flight.hasCaller
-      return next.promise
+      return this.startFetch(entry, true, flight.hasCaller).promise
     }
     entry.dispatch()
     this.settle(entry, flight)
@@ -279,6 +280,12 @@ export class CacheCore implements EntryHost {
       )
     } else if (!entry.flight || entry.flight === flight) {
       followUp?.resolve()
+    } else if (followUp && entry.flight.followUp !== followUp) {
+      // User code started a newer fetch as this one landed (an event listener,
+      // onError): it started after every invalidation, so it settles them.
+      const next = entry.flight
+      if (next.followUp) void next.followUp.promise.then(followUp.resolve)
+      else next.followUp = followUp
     }
     if (!entry.hasObservers) this.scheduleGc(entry)
   }
@@ -384,6 +391,10 @@ export class CacheCore implements EntryHost {
       entry.restamp(true)
     }
     if (!entry.isActive) return undefined
+    // An event listener may have fetched the entry as it was marked: that
+    // fetch started after the mark, so it is the refetch (no second one).
+    const current = entry.flight
+    if (current && current !== flight) return current.joinable.catch(noop)
     if (flight && mode === 'stale') return this.followUpOf(flight)
     return this.startFetch(entry).promise.catch(noop)
   }
@@ -428,9 +439,10 @@ export class CacheCore implements EntryHost {
   }
 
   clear(): void {
+    // The gc queue first: a `removed` listener may set entries that must be collected.
+    this.gc.clear()
     // remove() takes each entry out of the indexes too.
     for (const entry of [...this.entries.values()]) this.remove(entry)
-    this.gc.clear()
   }
 
   stats(): CacheStats {

@@ -1,6 +1,6 @@
 import type { CacheCore } from './cache-core'
 import type { Flight, QueryEntry } from './entry'
-import { succeeded } from './entry-state'
+import { succeeded, type EntryPatch } from './entry-state'
 import { formatKey, formatPath } from './key'
 import { isNotModified, isVersioned } from './result'
 import { delay } from './scheduler'
@@ -96,16 +96,11 @@ export async function runFetch(core: CacheCore, entry: QueryEntry, flight: Fligh
       core.gate.leave()
     }
     flight.throwIfAborted()
-    if (core.isSuperseded(entry, flight)) return core.landSuperseded(entry, flight)
-    if (!failure) {
-      const landed = land(core, entry, flight, value, modelVersion)
-      if (landed.ok) return landed.data
-      core.landError(entry, flight, landed.error)
-      throw landed.error
-    }
+    if (!failure) return land(core, entry, flight, value, modelVersion)
+    if (core.isSuperseded(entry, flight)) return superseded(core, entry, flight, failure)
     if (attempt < retries && isRetryable(failure)) {
       await delay(backoff(attempt), flight.signal)
-      if (core.isSuperseded(entry, flight)) return core.landSuperseded(entry, flight)
+      if (core.isSuperseded(entry, flight)) return superseded(core, entry, flight, failure)
       continue
     }
     core.landError(entry, flight, failure)
@@ -113,29 +108,48 @@ export async function runFetch(core: CacheCore, entry: QueryEntry, flight: Fligh
   }
 }
 
-type Landed = { ok: true; data: unknown } | { ok: false; error: Error }
-
-function land(core: CacheCore, entry: QueryEntry, flight: Flight, value: unknown, modelVersion: string | undefined): Landed {
+/** Lands a fetcher's answer (unwrapped, parsed), or drops it for newer data; throws its error. */
+function land(core: CacheCore, entry: QueryEntry, flight: Flight, value: unknown, modelVersion: string | undefined): unknown {
+  let data: unknown
+  let error: Error | undefined
+  let patch: EntryPatch
   if (isNotModified(value)) {
-    if (entry.status !== 'success' && entry.data === undefined) {
-      return {
-        ok: false,
-        error: new Error(`cachet: notModified for key ${formatKey(entry.key, entry.segment)}, but nothing is cached`),
-      }
+    data = entry.data
+    if (entry.status !== 'success' && data === undefined) {
+      error = new Error(`cachet: notModified for key ${formatKey(entry.key, entry.segment)}, but nothing is cached`)
     }
-    core.landFresh(entry, flight, { error: undefined, updatedAt: core.now() })
-    return { ok: true, data: entry.data }
+    patch = { error: undefined, updatedAt: core.now() }
+  } else {
+    data = isVersioned(value) ? value.data : value
+    const schema = entry.query?.schema
+    if (schema) {
+      const parsed = schema.safeParse(data)
+      if (parsed.success) data = parsed.data
+      else error = schemaError(entry, parsed.error)
+    }
+    patch = succeeded(data, isVersioned(value) ? value.etag : undefined, entry.indexedModel, modelVersion, core.now())
   }
-  let data = isVersioned(value) ? value.data : value
-  const etag = isVersioned(value) ? value.etag : undefined
-  const schema = entry.query?.schema
-  if (schema) {
-    const parsed = schema.safeParse(data)
-    if (!parsed.success) return { ok: false, error: schemaError(entry, parsed.error) }
-    data = parsed.data
+  // Checked after the schema, which is user code and may write the entry itself.
+  if (core.isSuperseded(entry, flight)) return superseded(core, entry, flight, error, data)
+  // Never retried: the same answer would fail again.
+  if (error) {
+    core.landError(entry, flight, error)
+    throw error
   }
-  core.landFresh(entry, flight, succeeded(data, etag, entry.indexedModel, modelVersion, core.now()))
-  return { ok: true, data }
+  core.landFresh(entry, flight, patch)
+  return data
+}
+
+/**
+ * A fetch whose answer lost to a newer write: its callers get the newer data.
+ * When the entry was removed meanwhile (clear(), gc), nothing newer exists:
+ * they get what this fetch produced, its data or its error.
+ */
+function superseded(core: CacheCore, entry: QueryEntry, flight: Flight, error: Error | undefined, data?: unknown): unknown {
+  const newer = core.landSuperseded(entry, flight)
+  if (!entry.removed) return newer
+  if (error) throw error
+  return data
 }
 
 function schemaError(entry: QueryEntry, cause: unknown): Error {

@@ -2,7 +2,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { createCache } from '../../src/core/cache'
 import { observe } from '../../src/core/observer'
-import type { Entry } from '../../src/core/types'
+import type { Entry, QueryOptions } from '../../src/core/types'
 import { controlledFetcher, fakeTimersEachTest, flush, track } from '../helpers/core'
 
 fakeTimersEachTest()
@@ -277,5 +277,143 @@ describe('joining a fetch while it starts', () => {
     await expect(cache.fetch(query)).resolves.toBe('answer')
     await expect(inner).resolves.toBe('answer')
     expect(calls).toBe(1)
+  })
+})
+
+/** Listeners that fetch whatever goes stale: user code the cache calls while it works. */
+function refetchWhenStale(cache: ReturnType<typeof createCache>, query: QueryOptions<string>) {
+  return cache.subscribe((event) => {
+    if (event.type === 'updated' && event.entry.isStale && !event.entry.isFetching) void cache.fetch(query)
+  })
+}
+
+describe('user code that calls the cache back while it works', () => {
+  it('a fetch a listener starts while invalidate() marks the entry is the refetch: the fetcher runs once', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: FRESH })
+    const { fetcher, calls, call } = controlledFetcher<string>()
+    const query = { key: ['k'], fetcher }
+    const detach = observe(cache, query).subscribe(() => {})
+    call(0).resolve('v0')
+    await flush()
+    refetchWhenStale(cache, query)
+    const invalidated = track(cache.invalidate({ key: ['k'] }))
+    expect(calls).toHaveLength(2)
+    call(1).resolve('v1')
+    await flush()
+    expect(cache.get(['k'])?.data).toBe('v1')
+    expect(invalidated).toEqual({ settled: true, value: 1 })
+    detach()
+  })
+
+  it("the same through setModelVersion(…, { policy: 'immediate' })", async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: FRESH, models: { m: 'v1' } })
+    const { fetcher, calls, call } = controlledFetcher<string>()
+    const query = { key: ['k'], fetcher, model: 'm' }
+    const detach = observe(cache, query).subscribe(() => {})
+    call(0).resolve('from v1')
+    await flush()
+    refetchWhenStale(cache, query)
+    cache.setModelVersion('m', 'v2', { policy: 'immediate' })
+    expect(calls).toHaveLength(2)
+    detach()
+  })
+
+  it('an invalidation during a fetch settles when a listener refetches as that fetch lands', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: FRESH })
+    const { fetcher, calls, call } = controlledFetcher<string>()
+    const query = { key: ['k'], fetcher }
+    const detach = observe(cache, query).subscribe(() => {})
+    await flush()
+    refetchWhenStale(cache, query)
+    const invalidated = track(cache.invalidate({ key: ['k'] }))
+    call(0).resolve('before')
+    await flush()
+    // The listener's fetch started after the invalidation: it is the one follow-up.
+    expect(calls).toHaveLength(2)
+    expect(invalidated.settled).toBe(false)
+    call(1).resolve('after')
+    await flush()
+    expect(cache.get(['k'])?.data).toBe('after')
+    expect(invalidated).toEqual({ settled: true, value: 1 })
+    detach()
+  })
+
+  it('the same when onError refetches after an invalidated fetch fails', async () => {
+    let cache!: ReturnType<typeof createCache>
+    const { fetcher, calls, call } = controlledFetcher<string>()
+    const query = { key: ['k'], fetcher, retry: 0 }
+    cache = createCache({ now: () => Date.now(), staleTime: FRESH, onError: () => void cache.fetch(query).catch(() => {}) })
+    const detach = observe(cache, query).subscribe(() => {})
+    await flush()
+    const invalidated = track(cache.invalidate({ key: ['k'] }))
+    call(0).reject(new Error('down'))
+    await flush()
+    expect(calls).toHaveLength(2)
+    call(1).resolve('after')
+    await flush()
+    expect(invalidated).toEqual({ settled: true, value: 1 })
+    detach()
+  })
+
+  it('a fetcher that clears the cache before its first await still answers its caller', async () => {
+    const cache = createCache({ now: () => Date.now() })
+    const fetching = cache.fetch({
+      key: ['logout'],
+      fetcher: () => {
+        cache.clear()
+        return Promise.resolve('ok')
+      },
+    })
+    await expect(fetching).resolves.toBe('ok')
+    expect(cache.get(['logout'])).toBeUndefined()
+  })
+
+  it("a refetch() is not aborted when a listener removes the entry as the fetch starts (mode 'remove')", async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: FRESH })
+    const { fetcher, calls } = controlledFetcher<string>()
+    const observer = observe(cache, { key: ['k'], fetcher })
+    cache.set(['k'], 'v0')
+    const detach = observer.subscribe(() => {})
+    let once = false
+    cache.subscribe((event) => {
+      if (event.type === 'updated' && event.entry.isFetching && !once) {
+        once = true
+        void cache.invalidate({ key: ['k'] }, { mode: 'remove' })
+      }
+    })
+    const result = track(observer.refetch())
+    await flush()
+    for (const run of calls) run.resolve('fresh')
+    await flush()
+    expect(result).toEqual({ settled: true, value: 'fresh' })
+    detach()
+  })
+
+  it('an entry a removed listener sets during clear() is still garbage-collected', async () => {
+    const cache = createCache({ now: () => Date.now(), gcTime: 1_000 })
+    cache.set(['a'], 1)
+    let reseeded = false
+    cache.subscribe((event) => {
+      if (event.type === 'removed' && !reseeded) {
+        reseeded = true
+        cache.set(['defaults'], { theme: 'dark' })
+      }
+    })
+    cache.clear()
+    expect(cache.get(['defaults'])?.data).toEqual({ theme: 'dark' })
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(cache.get(['defaults'])).toBeUndefined()
+  })
+
+  it('a schema that writes the entry while it parses is not overwritten by the fetch it parses', async () => {
+    const cache = createCache({ now: () => Date.now() })
+    const schema = {
+      safeParse(value: unknown) {
+        cache.set(['k'], 'written by the schema')
+        return { success: true as const, data: value as string }
+      },
+    }
+    await cache.fetch({ key: ['k'], fetcher: async () => 'fetched', schema }).catch(() => {})
+    expect(cache.get(['k'])?.data).toBe('written by the schema')
   })
 })
