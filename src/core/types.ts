@@ -123,7 +123,13 @@ export interface CacheOptions {
   gcTime?: number
   /** Retries after the first failure. Default 2; backoff 1s, 2s, 4s … capped at 30s. */
   retry?: number
-  /** Fetches in flight at once across the cache; the rest queue FIFO. Default Infinity. */
+  /**
+   * Fetches in flight at once across the cache; the rest queue FIFO. Default
+   * Infinity. A fetcher that awaits `cache.fetch()` of another key keeps its
+   * slot while it waits: with fetches nested as deep as the limit, none can
+   * start and none settles. Fetch a dependency before the fetcher that needs
+   * it, or keep the limit above the nesting depth.
+   */
   maxConcurrentFetches?: number
   /** Current version of each model: `{ recommender: 'r3' }`. */
   models?: Record<string, string>
