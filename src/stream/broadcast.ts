@@ -25,6 +25,14 @@ export interface BroadcastOptions {
  * such event twice, from its stream and from the relay; whichever comes
  * second is skipped (see applied-events.ts), so the event costs one fetch.
  */
+/**
+ * How many relays of each cache are applying another tab's message right now.
+ * Per cache, not per relay: a cache relayed twice (a hot reload that did not
+ * stop the first relay, two app roots on one cache) must not re-post what
+ * either relay applies, or the two would echo each other forever.
+ */
+const applying = new WeakMap<Cache, number>()
+
 export function broadcastInvalidations(cache: Cache, options: BroadcastOptions = {}): () => void {
   const name = options.channel ?? 'cachet'
   const Channel = (globalThis as { BroadcastChannel?: typeof BroadcastChannel }).BroadcastChannel
@@ -32,12 +40,10 @@ export function broadcastInvalidations(cache: Cache, options: BroadcastOptions =
   const channel = new Channel(name)
 
   // The cache emits its `invalidated` / `model-version` event synchronously
-  // inside invalidate() / setModelVersion(), so everything emitted while
-  // `applying` is the echo of a message from another tab.
-  let applying = false
-
+  // inside invalidate() / setModelVersion(), so everything emitted while a
+  // relay of this cache applies a message is the echo of another tab's.
   const unsubscribe = cache.subscribe((event) => {
-    if (applying) return
+    if (applying.get(cache)) return
     const message: RelayMessage | undefined = toMessage(event)
     if (!message) return
     const serverEvent = eventBeingApplied(cache)
@@ -66,7 +72,7 @@ export function broadcastInvalidations(cache: Cache, options: BroadcastOptions =
     }
     const envelope = parseRelayEnvelope(event.data)
     if (!envelope.ok) return reject(envelope.reason)
-    applying = true
+    applying.set(cache, (applying.get(cache) ?? 0) + 1)
     try {
       // Skipped when this tab's own stream applied that event first; recorded
       // otherwise, so the stream skips its copy when it comes.
@@ -74,7 +80,7 @@ export function broadcastInvalidations(cache: Cache, options: BroadcastOptions =
     } catch (error) {
       reject(asError(error).message)
     } finally {
-      applying = false
+      applying.set(cache, applying.get(cache)! - 1)
     }
   }
   channel.addEventListener('message', onMessage)

@@ -2,9 +2,9 @@
 import { describe, expect, it, vi } from 'vitest'
 import { createCache } from '../../src/core/cache'
 import { observe } from '../../src/core/observer'
-import type { CacheEvent, QueryKey } from '../../src/core/types'
+import type { Cache, CacheEvent, QueryKey } from '../../src/core/types'
 import { broadcastInvalidations } from '../../src/stream/broadcast'
-import { cleanups, freshChannelName, invalidatedWithTag, nextEvent } from './two-tabs'
+import { cleanups, freshChannelName, invalidatedWithTag, nextEvent, nthEvent } from './two-tabs'
 
 // Two real caches on one BroadcastChannel, as two tabs would be. Delivery is
 // asynchronous; every wait is event-driven and bounded (see ./two-tabs).
@@ -88,5 +88,32 @@ describe('broadcastInvalidations between two caches', () => {
     expect(b.onError.mock.calls[0]![0].message).toMatch(/channel "cachet-tabs-.*": tags: expected array/)
     expect(b.invalidate).not.toHaveBeenCalled()
     expect(b.cache.get(['recs', 7])?.isStale).toBe(false)
+  })
+
+  it('a cache relayed twice on one channel (a hot reload, two app roots) applies each copy once and never echoes', async () => {
+    const channel = freshChannelName('cachet-tabs')
+    const cache = createCache()
+    cleanups.push(broadcastInvalidations(cache, { channel }), broadcastInvalidations(cache, { channel }))
+    const other = createCache()
+    cleanups.push(broadcastInvalidations(other, { channel }))
+    const count = (of: Cache, tag: string) => {
+      let seen = 0
+      cleanups.push(of.subscribe((event) => void (invalidatedWithTag(tag)(event) && seen++)))
+      return () => seen
+    }
+    const here = count(cache, 'product:42')
+    const there = count(other, 'product:42')
+
+    // Each relay posts the invalidation, and each applies the other's copy.
+    const applied = nthEvent(cache, invalidatedWithTag('product:42'), 3, 'both relayed copies')
+    await cache.invalidate({ tags: ['product:42'] })
+    await applied
+    // An echo would have been posted while those copies were applied, so
+    // before this marker: the other tab would see it before both markers.
+    const markers = nthEvent(other, invalidatedWithTag('marker'), 2, 'the marker from both relays')
+    await cache.invalidate({ tags: ['marker'] })
+    await markers
+    expect(there()).toBe(2)
+    expect(here()).toBe(3)
   })
 })

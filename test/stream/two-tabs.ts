@@ -36,6 +36,12 @@ export function nextEvent(cache: Cache, match: (event: CacheEvent) => boolean, w
   })
 }
 
+/** Resolves once `cache` has emitted `n` events that `match` accepts; rejects after the bound. */
+export function nthEvent(cache: Cache, match: (event: CacheEvent) => boolean, n: number, what: string): Promise<void> {
+  let seen = 0
+  return nextEvent(cache, (event) => match(event) && ++seen === n, `${what} (${n} times)`).then(() => undefined)
+}
+
 /** Matches the invalidation of a target that names `tag`. */
 export const invalidatedWithTag = (tag: string) => (event: CacheEvent) =>
   event.type === 'invalidated' && (event.target.tags?.includes(tag) ?? false)
