@@ -54,6 +54,8 @@ export function applyOptimistic(
   let byEntry = stacks.get(cache)
   if (byEntry === undefined) stacks.set(cache, (byEntry = new Map()))
   const current = read(cache, key, segment)
+  // Run before anything is recorded: an updater that throws leaves no layer.
+  const applied = update(current)
   let stack = byEntry.get(id)
   if (stack === undefined) {
     stack = { base: current, shown: current, layers: [] }
@@ -64,7 +66,7 @@ export function applyOptimistic(
   }
   const layer: Layer = { update, settled: false }
   stack.layers.push(layer)
-  write(cache, key, segment, (stack.shown = update(current)))
+  write(cache, key, segment, (stack.shown = applied))
 
   const entries = byEntry
   const own = stack
@@ -77,16 +79,25 @@ export function applyOptimistic(
     rollback() {
       const index = own.layers.indexOf(layer)
       if (layer.settled || index < 0) return
-      const now = read(cache, key, segment)
-      const outside = !Object.is(now, own.shown)
-      if (outside) own.base = rebase(now, own.shown, own.base)
-      // With no write from elsewhere, the entry holds exactly our fold.
-      const withLayer = outside ? fold(own.base, own.layers) : now
-      own.layers.splice(index, 1)
-      const next = rebase(now, withLayer, fold(own.base, own.layers))
-      own.shown = next
-      if (!Object.is(next, now)) write(cache, key, segment, next)
-      release()
+      // Released whatever happens below: a layer that failed to undo must
+      // not stay on the stack for a later rollback to replay.
+      try {
+        const now = read(cache, key, segment)
+        const outside = !Object.is(now, own.shown)
+        if (outside) own.base = rebase(now, own.shown, own.base)
+        // With no write from elsewhere, the entry holds exactly our fold.
+        const withLayer = outside ? fold(own.base, own.layers) : now
+        own.layers.splice(index, 1)
+        const next = rebase(now, withLayer, fold(own.base, own.layers))
+        own.shown = next
+        if (next === undefined && now !== undefined) {
+          // Back to no data: the entry goes back to pending (and its observers
+          // refetch), not to a fresh success holding undefined.
+          void cache.invalidate({ key, exact: true, predicate: (entry) => entry.segment === segment }, { mode: 'remove' })
+        } else if (!Object.is(next, now)) write(cache, key, segment, next)
+      } finally {
+        release()
+      }
     },
   }
 }

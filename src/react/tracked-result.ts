@@ -104,10 +104,13 @@ export class QueryStore<T, S> {
       this.select !== this.derivedSelect ||
       this.placeholderData !== this.derivedPlaceholder
     ) {
+      // Derived first: a `select` that throws must leave the memo as it was,
+      // or React's retry of the render would show the old state without error.
+      current = this.derive(entry)
       this.entry = entry
       this.derivedSelect = this.select
       this.derivedPlaceholder = this.placeholderData
-      current = this.current = this.derive(entry)
+      this.current = current
     }
     const rendered = this.rendered
     if (this.returned !== current && (rendered === undefined || this.differs(rendered, current))) {

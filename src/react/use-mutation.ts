@@ -1,4 +1,5 @@
 import { useCallback, useRef, useState } from 'react'
+import { reportError } from '../core/report-error'
 import type { InvalidationTarget, QueryKey } from '../core/types'
 import type { CacheContextValue } from './context'
 import { applyOptimistic, type OptimisticLayer } from './optimistic'
@@ -58,6 +59,11 @@ export function useMutation<TData, TVars = void>(
     const report = (next: MutationState<TData>) => {
       if (calls.current === call) setState(next)
     }
+    const fail = (error: Error): never => {
+      report({ status: 'error', data: undefined, error })
+      opts.onError?.(error, vars)
+      throw error
+    }
     report({ status: 'pending', data: undefined, error: undefined })
     let layer: OptimisticLayer | undefined
     let data: TData
@@ -66,15 +72,24 @@ export function useMutation<TData, TVars = void>(
       data = await opts.mutationFn(vars)
     } catch (thrown) {
       const error = toError(thrown)
-      layer?.rollback()
-      report({ status: 'error', data: undefined, error })
-      opts.onError?.(error, vars)
-      throw error
+      try {
+        layer?.rollback()
+      } catch (undo) {
+        // The mutation's own error is the one to report; the failed undo (an
+        // updater that throws on what the entry holds now) goes to onError.
+        reportError(ctx.cache, toError(undo))
+      }
+      return fail(error)
     }
     layer?.confirm()
-    const targets = typeof opts.invalidates === 'function' ? opts.invalidates(data, vars) : opts.invalidates
-    // Marking is synchronous; the refetches go on in the background.
-    for (const target of targets ?? []) void ctx.cache.invalidate(target).catch(ignore)
+    try {
+      const targets = typeof opts.invalidates === 'function' ? opts.invalidates(data, vars) : opts.invalidates
+      // Marking is synchronous; the refetches go on in the background.
+      for (const target of targets ?? []) void ctx.cache.invalidate(target).catch(ignore)
+    } catch (thrown) {
+      // A bad target, or an `invalidates` function that throws: the call settles as failed.
+      return fail(toError(thrown))
+    }
     report({ status: 'success', data, error: undefined })
     opts.onSuccess?.(data, vars)
     return data

@@ -1,5 +1,5 @@
 import { act, render, screen } from '@testing-library/react'
-import { useState } from 'react'
+import { Component, useState, type ReactNode } from 'react'
 import { describe, expect, it, vi } from 'vitest'
 import type { Cache } from '../../src/core/types'
 import { CacheProvider } from '../../src/react/provider'
@@ -338,5 +338,54 @@ describe('useCachedQuery', () => {
     await settle()
     expect(screen.getByText('other cache, updated')).toBeTruthy()
     other.clear()
+  })
+})
+
+describe('a select that throws', () => {
+  class Boundary extends Component<{ children: ReactNode }, { failed: boolean }> {
+    override state = { failed: false }
+    static getDerivedStateFromError() {
+      return { failed: true }
+    }
+    override render() {
+      return this.state.failed ? <p>boundary</p> : this.props.children
+    }
+  }
+  const select = (data: string) => {
+    if (data === 'bad') throw new Error('select failed')
+    return data.toUpperCase()
+  }
+  function View({ id }: { id: number }) {
+    const q = useCachedQuery({ key: ['k', id], fetcher: async () => 'x', staleTime: 60_000, select })
+    return <p>{`view:${id}:${q.status}:${q.data}`}</p>
+  }
+  const ui = (id: number) => (
+    <CacheProvider cache={cache}>
+      <Boundary>
+        <View id={id} />
+      </Boundary>
+    </CacheProvider>
+  )
+  // React logs the error a boundary caught; these tests expect it.
+  const quiet = { onCaughtError: () => {}, onRecoverableError: () => {} }
+
+  it("reaches the error boundary, and never shows the previous key's data for the new key", async () => {
+    cache.set(['k', 1], 'one')
+    cache.set(['k', 2], 'bad')
+    const view = render(ui(1), quiet)
+    expect(screen.getByText('view:1:success:ONE')).toBeTruthy()
+    view.rerender(ui(2))
+    await settle()
+    expect(screen.queryByText(/view:/)).toBeNull()
+    expect(screen.getByText('boundary')).toBeTruthy()
+  })
+
+  it('reaches the error boundary when new data makes it throw, and does not leave the old data on screen', async () => {
+    cache.set(['k', 1], 'one')
+    render(ui(1), quiet)
+    act(() => cache.set(['k', 1], 'bad'))
+    await settle()
+    expect(screen.queryByText('view:1:success:ONE')).toBeNull()
+    expect(screen.getByText('boundary')).toBeTruthy()
   })
 })

@@ -399,3 +399,78 @@ describe('useMutation: optimistic updates', () => {
     expect(cache.get(['post', 1])?.data).toBe(original)
   })
 })
+
+describe('useMutation when code around the mutation throws', () => {
+  it('settles as failed, once, when `invalidates` throws', async () => {
+    const onError = vi.fn()
+    const { handle } = mountMutation({
+      mutationFn: async (_: void) => 'ok',
+      onError,
+      invalidates: () => {
+        throw new Error('bad targets')
+      },
+    })
+    await act(async () => handle.current.mutate())
+    expect(handle.current.status).toBe('error')
+    expect(handle.current.error?.message).toBe('bad targets')
+    expect(onError).toHaveBeenCalledTimes(1)
+  })
+
+  it('settles as failed when its rollback re-runs an updater that throws (the entry was removed meanwhile)', async () => {
+    const reported = vi.fn()
+    cache = testCache({ onError: reported })
+    cache.set(['post'], { likes: 1 })
+    const { calls, fn } = controlledMutation<void, void>()
+    const onError = vi.fn()
+    const { handle } = mountMutation({
+      mutationFn: fn,
+      onError,
+      optimistic: { key: ['post'], update: (old) => ({ likes: (old as { likes: number }).likes + 1 }) },
+    })
+    act(() => handle.current.mutate())
+    await act(() => cache.invalidate({ key: ['post'] }, { mode: 'remove' }))
+    await act(async () => calls[0]!.reject(new Error('server said no')))
+    expect(handle.current.status).toBe('error')
+    expect(handle.current.error?.message).toBe('server said no')
+    expect(onError).toHaveBeenCalledTimes(1)
+    expect(reported).toHaveBeenCalledTimes(1)
+  })
+
+  it('an optimistic updater that throws leaves no layer for a later rollback to replay', async () => {
+    const { handle } = mountMutation({
+      mutationFn: async (_: void) => {
+        throw new Error('server said no')
+      },
+      optimistic: { key: ['post'], update: (old) => ({ likes: (old as { likes: number }).likes + 1 }) },
+    })
+    await act(async () => handle.current.mutate()) // the post is not loaded: the updater throws
+    expect(handle.current.status).toBe('error')
+    cache.set(['post'], { likes: 1 })
+    await act(async () => handle.current.mutate()) // applied, then rolled back
+    expect(cache.get(['post'])?.data).toEqual({ likes: 1 })
+  })
+
+  it('rolling back onto a query that had no data sends it back to pending and refetches, not to a fresh undefined', async () => {
+    const list = controlledFetcher<string[]>()
+    function List() {
+      const q = useCachedQuery({ key: ['todos'], fetcher: list.fetcher, staleTime: 60_000 })
+      return <p>{`todos:${q.status}:${(q.data ?? []).join(',')}`}</p>
+    }
+    const { calls, fn } = controlledMutation<void, string>()
+    const { handle } = mountMutation({
+      mutationFn: fn,
+      optimistic: { key: ['todos'], update: (old, item) => [...((old as string[] | undefined) ?? []), item] },
+    })
+    renderWith(cache, <List />)
+    await settle() // the list's first fetch is in flight
+    act(() => handle.current.mutate('milk'))
+    await act(async () => list.call(0).resolve(['bread'])) // dropped: the optimistic set superseded it
+    await act(async () => calls[0]!.reject(new Error('offline')))
+    await settle()
+    expect(cache.get(['todos'])?.status).toBe('pending')
+    expect(list.calls).toHaveLength(2)
+    await act(async () => list.call(1).resolve(['bread']))
+    await settle()
+    expect(screen.getByText('todos:success:bread')).toBeTruthy()
+  })
+})
