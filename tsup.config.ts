@@ -28,6 +28,9 @@ const internalMembers = [
   'active', // CacheCore's observed entries
   'listeners', // CacheCore's event listeners, the stream's and stores' own
   'listener', // Observer
+  'sync', // Observer: follow the options at commit
+  'watched',
+  'syncedEnabled',
   'emit',
   'settle',
   'cancel', // GcQueue

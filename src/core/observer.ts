@@ -27,8 +27,21 @@ export interface ObserverOptions<T> extends QueryOptions<T> {
  * stable functions React needs.
  */
 export interface QueryObserver<T> {
-  /** Switch options (a new key, segment, enabled …). Never notifies by itself. */
+  /**
+   * Take the options a render shows (a new key, segment, enabled …). It never
+   * attaches, fetches or notifies, so a render React discards leaves the
+   * shown key observed; `getSnapshot` shows the new key's entry at once, and
+   * `sync` moves to it. For the same entry, the latest fetcher, times and
+   * tags apply at once.
+   */
   setOptions(options: ObserverOptions<T>): void
+  /**
+   * Follow the options (call at commit): attach to a new key's entry and
+   * fetch it, fetch when enabled again, restart the refetch interval.
+   */
+  sync(): void
+  /** The entry the options name (key hash and segment): a commit needs `sync` when it changed. */
+  readonly watched: string
   /**
    * Attach: the observer counts as one of the entry's observers and fetches when
    * enabled and the entry is missing or stale. Returns detach.
@@ -58,6 +71,8 @@ class Observer<T> implements QueryObserver<T>, Attached {
   private intervalMs: number | undefined
   /** The entry this observer's mount was counted for in stats(). */
   private counted: QueryEntry | null = null
+  /** `enabled` as of the last attach or sync: a flip to true fetches. */
+  private syncedEnabled = false
   // Not a parameter property: esbuild's property mangling misses a parameter
   // property's field declaration (evanw/esbuild#4528).
   declare private readonly core: CacheCore
@@ -87,8 +102,6 @@ class Observer<T> implements QueryObserver<T>, Attached {
   setOptions(options: ObserverOptions<T>): void {
     const previous = this.options
     if (options === previous) return
-    this.options = options
-    let moved = false
     // Renders pass a new key array each time: skip hashing an element-wise identical one.
     if (options.segment !== previous.segment || !sameElements(options.key, previous.key)) {
       checkQueryOptions(options as QueryOptions<unknown>, 'useCachedQuery')
@@ -98,20 +111,30 @@ class Observer<T> implements QueryObserver<T>, Attached {
         this.hashed = hashed
         this.id = id
         this.entry = undefined
-        moved = true
       }
     }
+    this.options = options
+    // The same entry: the latest fetcher, times and tags reach it now (no
+    // fetch, no notification), so a commit need not sync for them.
+    const entry = this.attachedTo
+    if (entry?.id === this.id) entry.applyOptions(options as QueryOptions<unknown>)
+  }
+
+  get watched(): string {
+    return this.id
+  }
+
+  sync(): void {
     if (!this.listener) return
-    if (moved) {
+    const entry = this.attachedTo
+    if (entry?.id !== this.id) {
       // A new key while mounted: leave the old entry (its fetch may be
       // aborted if nobody else waits) and never show its data for this key.
       this.attach()
       this.mount()
-    } else {
-      this.attachedTo?.applyOptions(options as QueryOptions<unknown>)
-      if (options.enabled !== false && previous.enabled === false) this.mount()
-    }
-    if (options.refetchInterval !== this.intervalMs) this.startInterval()
+    } else if (this.enabled && !this.syncedEnabled) this.mount()
+    this.syncedEnabled = this.enabled
+    if (this.options.refetchInterval !== this.intervalMs) this.startInterval()
   }
 
   getSnapshot(): Entry<T> | undefined {
@@ -124,6 +147,7 @@ class Observer<T> implements QueryObserver<T>, Attached {
     this.listener = listener
     this.attach()
     this.mount()
+    this.syncedEnabled = this.enabled
     this.startInterval()
     return () => {
       if (this.listener === listener) this.listener = null

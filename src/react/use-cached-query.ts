@@ -1,4 +1,4 @@
-import { useState, useSyncExternalStore } from 'react'
+import { useLayoutEffect, useState, useSyncExternalStore } from 'react'
 import type { ObserverOptions } from '../core/observer'
 import type { QueryOptions } from '../core/types'
 import { useCacheContext } from './use-cache'
@@ -45,11 +45,15 @@ export function useCachedQuery<T, S = T>(
     setStore(store)
   }
 
-  // Cheap by contract: setOptions compares key hash and segment, stores the
-  // rest, and never notifies. A new key shows the new key's entry at once.
+  // Pure and cheap: setOptions compares key hash and segment and stores the
+  // rest. A new key shows the new key's entry at once; the observer moves to
+  // it (and fetches it) only when React commits this render, so a render it
+  // discards (a transition that suspends) leaves the shown key observed.
   store.observer.setOptions(observerOptions)
   store.select = options.select
   store.placeholderData = options.placeholderData
   useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot)
+  const { watched } = store.observer
+  useLayoutEffect(() => store.observer.sync(), [store, watched, options.enabled !== false, options.refetchInterval])
   return store.read()
 }

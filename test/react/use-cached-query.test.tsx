@@ -1,5 +1,5 @@
 import { act, render, screen } from '@testing-library/react'
-import { Component, useState, type ReactNode } from 'react'
+import { Component, Suspense, use, useState, useTransition, type ReactNode } from 'react'
 import { describe, expect, it, vi } from 'vitest'
 import type { Cache } from '../../src/core/types'
 import { CacheProvider } from '../../src/react/provider'
@@ -387,5 +387,39 @@ describe('a select that throws', () => {
     await settle()
     expect(screen.queryByText('view:1:success:ONE')).toBeNull()
     expect(screen.getByText('boundary')).toBeTruthy()
+  })
+})
+
+describe('a key change in a render React does not commit', () => {
+  it('keeps the shown key observed, and does not fetch the key of the discarded render', async () => {
+    cache.set(['k', 1], 'one')
+    const never = new Promise<never>(() => {})
+    const Sibling = ({ id }: { id: number }) => (id === 2 ? use(never) : null)
+    const fetcher = vi.fn(async () => 'fetched')
+    function View({ id }: { id: number }) {
+      const q = useCachedQuery({ key: ['k', id], fetcher, staleTime: 60_000 })
+      return <p>{`${id}:${q.data}`}</p>
+    }
+    let go!: () => void
+    function App() {
+      const [id, setId] = useState(1)
+      const [, start] = useTransition()
+      go = () => start(() => setId(2))
+      return (
+        <Suspense fallback={<p>fallback</p>}>
+          <View id={id} />
+          <Sibling id={id} />
+        </Suspense>
+      )
+    }
+    renderWith(cache, <App />)
+    // A transition to key 2 whose sibling suspends: React keeps key 1 on screen.
+    await act(async () => go())
+    await settle()
+    expect(screen.getByText('1:one')).toBeTruthy()
+    expect(fetcher).not.toHaveBeenCalled()
+    act(() => cache.set(['k', 1], 'uno'))
+    await settle()
+    expect(screen.getByText('1:uno')).toBeTruthy()
   })
 })
