@@ -1,4 +1,6 @@
+import { backoff } from '../core/fetch-run'
 import { reportError } from '../core/report-error'
+import { after, type Cancel } from '../core/scheduler'
 import type { Cache } from '../core/types'
 import type { ServerEvent } from './applied-events'
 import { applyOnce } from './apply-message'
@@ -64,13 +66,23 @@ export function watchState(connection: InvalidationConnection, listener: () => v
  * Applies server-sent invalidations to `cache`: `invalidate`, `model-version`
  * and `set` messages, one JSON message per event. A bad event changes nothing,
  * keeps the connection open, and is reported to the cache's `onError`.
+ * An EventSource gives up for good on any answer but 200; one this connection
+ * created is then replaced after 1 s, 2 s, 4 s … (at most 30 s), while `state`
+ * stays 'connecting'. A source passed in that gives up leaves it 'closed'.
  */
 export function connectInvalidations(cache: Cache, options: ConnectOptions): InvalidationConnection {
   const eventName = options.event ?? 'message'
   const onReconnect = options.onReconnect ?? 'invalidate-active'
   const owned = options.source === undefined
-  const source = options.source ?? openSource(options)
+  let source = options.source ?? openSource(options)
   const stream = streamOf(options, source)
+  // A source we created that gave up (an EventSource does on any answer but
+  // 200: a 503 from a closing hub, a proxy's 502 during a deploy) is replaced
+  // after a backoff. The new one connects without Last-Event-ID, so a gap is
+  // handled like any reconnect: a hub answers `sync: none`, a plain server
+  // sends none, and either way active entries are invalidated.
+  let retries = 0
+  let retry: Cancel | undefined
 
   let state: StreamState = stateOf(source.readyState)
   // A source handed to us already open has had its first open: the next one is a reconnect.
@@ -102,6 +114,7 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
   }
 
   const onOpen = () => {
+    retries = 0
     const reconnect = hasOpened
     hasOpened = true
     setState('open')
@@ -117,7 +130,16 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
 
   const onError = () => {
     // The EventSource reconnects by itself unless it gave up (CLOSED).
-    setState(source.readyState === CLOSED ? 'closed' : 'connecting')
+    if (source.readyState !== CLOSED) return setState('connecting')
+    if (!owned) return setState('closed')
+    setState('connecting')
+    retry ??= after(backoff(retries++), () => {
+      retry = undefined
+      listen('removeEventListener')
+      source.close()
+      source = openSource(options)
+      listen('addEventListener')
+    })
   }
 
   // An EventSource keeps its last id and hands it to every later event that
@@ -156,18 +178,20 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
     }
   }
 
-  source.addEventListener('open', onOpen)
-  source.addEventListener('error', onError)
-  source.addEventListener(eventName, onMessage)
+  const listen = (how: 'addEventListener' | 'removeEventListener') => {
+    source[how]('open', onOpen)
+    source[how]('error', onError)
+    source[how](eventName, onMessage)
+  }
+  listen('addEventListener')
 
   let closed = false
   const connection: InvalidationConnection = {
     close() {
       if (closed) return
       closed = true
-      source.removeEventListener('open', onOpen)
-      source.removeEventListener('error', onError)
-      source.removeEventListener(eventName, onMessage)
+      retry?.()
+      listen('removeEventListener')
       if (owned) source.close()
       setState('closed')
       listeners.clear()

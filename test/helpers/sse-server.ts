@@ -14,6 +14,8 @@ export interface SseServerOptions {
   retryMs?: number
   /** Frames to write to each new connection, given its Last-Event-ID header. */
   onConnect?: (lastEventId: string | undefined) => SseFrame[]
+  /** Answers the first `refuse` requests with a 503 (a closing hub, a proxy mid-deploy). */
+  refuse?: number
 }
 
 export interface SseServer {
@@ -43,8 +45,14 @@ export async function startSseServer(options: SseServerOptions = {}): Promise<Ss
   const sockets = new Set<Socket>()
   const connections: Array<string | undefined> = []
   const waiters = new Set<() => void>()
+  let refused = 0
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (refused < (options.refuse ?? 0)) {
+      refused += 1
+      res.writeHead(503).end()
+      return
+    }
     const header = req.headers['last-event-id']
     const lastEventId = typeof header === 'string' ? header : undefined
     res.writeHead(200, {

@@ -240,7 +240,60 @@ describe('connectInvalidations: lifecycle', () => {
     expect(instances[0]!.init).toEqual({ withCredentials: true })
   })
 
-  it("tracks state: 'connecting' until open, back to 'connecting' while reconnecting, 'closed' when the source gives up", () => {
+  it('replaces a source it created that gave up (a 503, a proxy\'s 502), after a backoff, and then invalidates the active entries', () => {
+    vi.useFakeTimers()
+    try {
+      const cache = createCache({ staleTime: 60_000, now: () => 1 })
+      cache.set(['a'], 1)
+      const invalidate = vi.spyOn(cache, 'invalidate')
+      const { impl, instances } = fakeEventSourceImpl()
+      const connection = connectInvalidations(cache, { url: '/events', eventSourceImpl: impl })
+      connections.push(connection)
+      instances[0]!.open()
+      instances[0]!.fail()
+      expect(connection.state).toBe('connecting')
+      vi.advanceTimersByTime(999)
+      expect(instances).toHaveLength(1)
+      vi.advanceTimersByTime(1)
+      expect(instances).toHaveLength(2)
+      expect(instances[0]!.listenerCount()).toBe(0)
+      // Backoff grows while the new source keeps failing: 2 s, then 4 s …
+      instances[1]!.fail()
+      vi.advanceTimersByTime(1_999)
+      expect(instances).toHaveLength(2)
+      vi.advanceTimersByTime(1)
+      expect(instances).toHaveLength(3)
+      // It connected without Last-Event-ID: events may have been missed.
+      instances[2]!.open()
+      expect(connection.state).toBe('open')
+      expect(invalidate).toHaveBeenCalledExactlyOnceWith({})
+      instances[2]!.emit({ type: 'invalidate', tags: ['x'] })
+      expect(invalidate).toHaveBeenCalledTimes(2)
+      // …and starts again from 1 s once a source has opened.
+      instances[2]!.fail()
+      vi.advanceTimersByTime(1_000)
+      expect(instances).toHaveLength(4)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('close() while waiting to replace a source that gave up creates no new one', () => {
+    vi.useFakeTimers()
+    try {
+      const { impl, instances } = fakeEventSourceImpl()
+      const connection = connectInvalidations(createCache(), { url: '/events', eventSourceImpl: impl })
+      instances[0]!.fail()
+      connection.close()
+      vi.advanceTimersByTime(60_000)
+      expect(instances).toHaveLength(1)
+      expect(connection.state).toBe('closed')
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it("tracks state: 'connecting' until open, back to 'connecting' while reconnecting, 'closed' when a source passed in gives up", () => {
     const { source, connection } = setup()
     expect(connection.state).toBe('connecting')
     source.open()

@@ -66,6 +66,24 @@ describe('server-sent invalidations end to end', () => {
     expect(onError).not.toHaveBeenCalled()
   })
 
+  it('a server that answers 503 (the EventSource gives up) is connected to again after a backoff, and the active entry refetched', async () => {
+    const { cache, onError, w, data, fetches } = await activeEntry(BOUND_MS, cleanups)
+    const server = await serve({})
+    const connection = connect(cache, server.url, w)
+    await w.until(() => connection.state === 'open', 'the stream to open')
+    // A restart that first answers 503 (a proxy mid-deploy): the EventSource gives up on it.
+    const port = server.port
+    await kill(server)
+    const restarted = await serve({ port, refuse: 1 })
+    await restarted.waitForConnections(1, BOUND_MS)
+    expect(restarted.connections[0]).toBeUndefined()
+    await w.until(() => connection.state === 'open' && data() === 'answer 2', 'a new source to open and the refetch')
+    expect(fetches()).toBe(2)
+    restarted.send(json({ type: 'invalidate', tags: ['product:42'] }, '7'))
+    await w.until(() => data() === 'answer 3', 'a pushed invalidation on the new source')
+    expect(onError).not.toHaveBeenCalled()
+  })
+
   it("replaying server: 'complete' applies the replay and refetches nothing; 'unavailable' refetches", async () => {
     const { cache, onError, w, data, fetches } = await activeEntry(BOUND_MS, cleanups)
     const invalidate = vi.spyOn(cache, 'invalidate')
