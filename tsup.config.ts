@@ -67,6 +67,7 @@ const internalMembers = [
   // Flight
   'hasCaller',
   'joinable',
+  'startedWith',
   'followUp',
   // CacheCore and its EntryHost side (src/core/cache-core.ts)
   'gate',
@@ -74,6 +75,7 @@ const internalMembers = [
   'counters',
   'detachEnvironment',
   'changed',
+  'staleTimeChanged',
   'ensure',
   'announce',
   'ensureForQuery',

@@ -62,6 +62,13 @@ export class CacheCore implements EntryHost {
     return this.options.now()
   }
 
+  /** A new staleTime for an entry: its stale timer follows (observed entries have one). */
+  staleTimeChanged(entry: QueryEntry): void {
+    if (!entry.hasObservers) return
+    entry.restamp()
+    this.scheduleStaleFlip(entry)
+  }
+
   changed(entry: QueryEntry, since: number | undefined, isStale: boolean): void {
     if (entry.observers) {
       for (const observer of entry.observers) observer.notify()
@@ -179,8 +186,9 @@ export class CacheCore implements EntryHost {
     return how
   }
 
-  fetchEntry(entry: QueryEntry, force: boolean): Promise<unknown> {
-    const how = this.answer(entry, force, true)
+  /** `count`: a new request (stats); false when a request asks again after waiting. */
+  fetchEntry(entry: QueryEntry, force: boolean, count = true): Promise<unknown> {
+    const how = this.answer(entry, force, count)
     if (how === 'hit') return Promise.resolve(entry.data)
     const flight = entry.flight
     if (how === 'join' && flight) {
@@ -188,7 +196,7 @@ export class CacheCore implements EntryHost {
         // The fetch in flight started before an invalidation: it cannot
         // satisfy this caller. Wait for it, then ask again (the follow-up
         // fetch is shared by everyone who asks in the meantime).
-        const again = () => this.fetchEntry(entry, false)
+        const again = () => this.fetchEntry(entry, false, false)
         return flight.joinable.then(again, again)
       }
       flight.hasCaller = true
@@ -404,7 +412,13 @@ export class CacheCore implements EntryHost {
     if (policy === 'immediate') {
       // A scan (see InvalidationIndex); the matches are picked first, as refetches may add entries.
       const stale: QueryEntry[] = []
-      for (const entry of this.entries.values()) if (entry.indexedModel === model && entry.modelVersion !== version) stale.push(entry)
+      for (const entry of this.entries.values()) {
+        // A fetch still running under another version counts: it would land fresh as that version.
+        const flight = entry.flight
+        if (entry.indexedModel === model && (entry.modelVersion !== version || (flight && flight.startedWith !== null && flight.startedWith !== version))) {
+          stale.push(entry)
+        }
+      }
       for (const entry of stale) void this.invalidateEntry(entry, 'stale')
     }
     if (this.listeners.size > 0) this.emit({ type: 'model-version', model, version, policy })
@@ -429,7 +443,9 @@ export class CacheCore implements EntryHost {
     // A new entry is announced with its data, never as a phantom pending entry.
     const entry = existing ?? this.ensure(key, hashed, options.segment, options.tags, options.model, false)
     if (options.tags) entry.applyTags(options.tags)
-    if (options.model !== undefined) entry.indexedModel = options.model
+    // Without `model` the data names none; an entry with a query keeps the
+    // query's model (its next refetch runs under it), one only ever set has none.
+    if (options.model !== undefined || !entry.query) entry.indexedModel = options.model
     // A fetch in flight started before this write: it must not overwrite it.
     this.supersede(entry)
     entry.invalidated = false

@@ -1,5 +1,6 @@
 import { CacheCore } from './cache-core'
 import { registerInternals } from './internals'
+import { checkOptionsObject } from './options'
 import type {
   Cache,
   CacheEvent,
@@ -41,9 +42,11 @@ export function createCache(options?: CacheOptions): Cache {
       return entry.snapshot as Entry<T>
     },
     set<T>(key: QueryKey, dataOrUpdater: T | ((old: T | undefined) => T), setOptions: SetOptions = {}): void {
+      checkOptionsObject('set: options', setOptions)
       core.set(key, dataOrUpdater, setOptions)
     },
     invalidate(target: InvalidationTarget = {}, invalidateOptions: InvalidateOptions = {}): Promise<number> {
+      checkOptionsObject('invalidate: options', invalidateOptions)
       const mode = invalidateOptions.mode ?? 'stale'
       checkOneOf('invalidate', 'mode', mode, ['stale', 'remove'])
       return core.invalidate(target, mode)
@@ -51,6 +54,7 @@ export function createCache(options?: CacheOptions): Cache {
     setModelVersion(model: string, version: string, versionOptions: { policy?: ModelVersionPolicy } = {}): void {
       checkName('model', model)
       checkName('version', version)
+      checkOptionsObject('setModelVersion: options', versionOptions)
       const policy = versionOptions.policy ?? 'lazy'
       checkOneOf('setModelVersion', 'policy', policy, ['immediate', 'lazy'])
       core.setModelVersion(model, version, policy)

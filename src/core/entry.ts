@@ -13,6 +13,7 @@ export interface EntryHost {
   readonly options: { readonly staleTime: number }
   /** `since` (the entry's sinceOrigin) and `isStale` are what they were before the change. */
   changed(entry: QueryEntry, since: number | undefined, isStale: boolean): void
+  staleTimeChanged(entry: QueryEntry): void
   readonly index: InvalidationIndex<QueryEntry>
 }
 
@@ -31,6 +32,8 @@ export class Flight {
   /** Settles when the one follow-up fetch owed to those invalidations settles. */
   followUp: { promise: Promise<void>; resolve: () => void } | null = null
   aborted = false
+  /** The model version its fetcher was called with; null until it is called. */
+  startedWith: string | undefined | null = null
   private reason: unknown
   // Made only when someone reads the signal (most fetchers never do): an
   // AbortController per fetch is the largest allocation of a fetch.
@@ -175,7 +178,9 @@ export class QueryEntry implements Indexable {
 
   /** Takes the latest query options: the fetcher, times, and what the entry depends on. */
   applyOptions(options: QueryOptions<unknown>): void {
+    const staleTime = this.query?.staleTime
     this.query = options
+    if (options.staleTime !== staleTime) this.host.staleTimeChanged(this)
     if (options.tags !== undefined) this.applyTags(options.tags)
     if (options.model !== this.indexedModel) {
       this.indexedModel = options.model

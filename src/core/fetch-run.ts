@@ -84,6 +84,7 @@ export async function runFetch(core: CacheCore, entry: QueryEntry, flight: Fligh
     }
     core.counters.fetches++
     const modelVersion = core.versionOf(entry.indexedModel)
+    flight.startedWith = modelVersion
     let value: unknown
     let failure: Error | undefined
     try {

@@ -120,7 +120,8 @@ function stringify(value: unknown, walk: Walk): string {
   }
 }
 
-function describe(value: unknown): string {
+/** A value for an error message: `null`, `Array`, `string arm:b`, `a function`. */
+export function describe(value: unknown): string {
   if (value === null) return 'null'
   const type = typeof value
   if (type === 'object') {

@@ -1,7 +1,7 @@
 import type { QueryEntry } from './entry'
 import { sizeOf, type InvalidationIndex } from './invalidation-index'
 import { entryId, hashKey, idHasKey, type HashedKey } from './key'
-import { checkSegment, checkTags } from './options'
+import { checkOptionsObject, checkSegment, checkTags } from './options'
 import { hasTag } from './tags'
 import type { InvalidationTarget } from './types'
 
@@ -33,13 +33,19 @@ export function matchTarget(
 
 type Source = readonly QueryEntry[] | Set<QueryEntry>
 
+const TARGET_FIELDS = ['key', 'exact', 'tags', 'segment', 'model', 'modelVersion', 'predicate']
+
 function checkTarget(target: InvalidationTarget): HashedKey | undefined {
   const where = 'invalidate'
-  if (typeof target !== 'object' || target === null) throw new TypeError(`${where}: target must be an object, got ${target === null ? 'null' : typeof target}`)
+  checkOptionsObject(`${where}: target`, target)
+  // A misspelt field (or TanStack's `queryKey`) would otherwise match everything.
+  for (const field of Object.keys(target)) {
+    if (!TARGET_FIELDS.includes(field)) throw new TypeError(`${where}: target.${field} is not a target field (${TARGET_FIELDS.join(', ')})`)
+  }
   const key = target.key === undefined ? undefined : hashKey(target.key, 'target.key')
   checkTags(`${where}: target`, target.tags)
   checkSegment(`${where}: target`, target.segment)
-  for (const [field, type] of [['model', 'string'], ['modelVersion', 'string'], ['predicate', 'function']] as const) {
+  for (const [field, type] of [['exact', 'boolean'], ['model', 'string'], ['modelVersion', 'string'], ['predicate', 'function']] as const) {
     const value = target[field]
     if (value !== undefined && typeof value !== type) throw new TypeError(`${where}: target.${field} must be a ${type}`)
   }
@@ -101,7 +107,8 @@ function matchesTarget(entry: QueryEntry, target: InvalidationTarget, key: Hashe
   if (target.tags && !target.tags.some((tag) => hasTag(entry.tags, tag))) return false
   if (target.segment !== undefined && entry.segment !== target.segment) return false
   if (target.model !== undefined && entry.indexedModel !== target.model) return false
-  if (target.modelVersion !== undefined && entry.modelVersion !== target.modelVersion) return false
+  // A fetch of that version still running counts: its answer would land as that version.
+  if (target.modelVersion !== undefined && entry.modelVersion !== target.modelVersion && entry.flight?.startedWith !== target.modelVersion) return false
   if (target.predicate && !target.predicate(entry.snapshot)) return false
   return true
 }

@@ -1,3 +1,4 @@
+import { describe } from './key'
 import type { CacheOptions, QueryOptions } from './types'
 
 export interface ResolvedCacheOptions {
@@ -78,6 +79,13 @@ export function checkQueryOptions(options: QueryOptions<unknown>, where: string)
   }
   if (options.schema !== undefined && typeof options.schema?.safeParse !== 'function') {
     throw new TypeError(`${where}: schema must have a safeParse method (a zod schema)`)
+  }
+}
+
+/** Throws unless `value` is a plain options object (an array, null or a string is a mistake). */
+export function checkOptionsObject(where: string, value: unknown): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(`${where} must be an object, got ${describe(value)}`)
   }
 }
 

@@ -132,6 +132,66 @@ describe('model versions (semantic 5)', () => {
     })
   })
 
+  describe('fetches running when the version changes', () => {
+    it("an immediate switch (a rollback) does not let a fetch started under the old version land fresh", async () => {
+      const cache = createCache({ now: () => Date.now(), staleTime: FRESH, models: { rec: 'r1' } })
+      const { fetcher, call } = controlledFetcher<string>()
+      const first = cache.fetch({ key: ['recs'], model: 'rec', fetcher })
+      await flush()
+      call(0).resolve('good@r1')
+      await first
+      cache.setModelVersion('rec', 'r2') // lazy
+      void cache.invalidate({ key: ['recs'] })
+      const second = cache.fetch({ key: ['recs'], model: 'rec', fetcher })
+      await flush()
+      expect(call(1).ctx.modelVersion).toBe('r2')
+      cache.setModelVersion('rec', 'r1', { policy: 'immediate' }) // r2 was bad: roll back
+      call(1).resolve('bad@r2')
+      await second
+      expect(cache.get(['recs'])).toMatchObject({ modelVersion: 'r2', isStale: true })
+    })
+
+    it('an observed entry is refetched with the rolled-back version', async () => {
+      const cache = createCache({ now: () => Date.now(), staleTime: FRESH, models: { rec: 'r1' } })
+      cache.set(['recs'], 'good@r1', { model: 'rec' })
+      cache.setModelVersion('rec', 'r2')
+      const { fetcher, call } = controlledFetcher<string>()
+      const observer = observe<string>(cache, { key: ['recs'], model: 'rec', fetcher })
+      const off = observer.subscribe(() => {})
+      void cache.invalidate({ key: ['recs'] })
+      await flush()
+      cache.setModelVersion('rec', 'r1', { policy: 'immediate' })
+      call(0).resolve(`x@${call(0).ctx.modelVersion}`)
+      await flush()
+      expect(call(1).ctx.modelVersion).toBe('r1')
+      call(1).resolve(`x@${call(1).ctx.modelVersion}`)
+      await flush()
+      expect(observer.getSnapshot()?.data).toBe('x@r1')
+      off()
+    })
+
+    it('invalidate({ model, modelVersion: bad }) also hits a fetch of the bad version still running', async () => {
+      const cache = createCache({ now: () => Date.now(), staleTime: FRESH, models: { rec: 'r2' } })
+      const { fetcher, call } = controlledFetcher<string>()
+      const pending = cache.fetch({ key: ['recs'], model: 'rec', fetcher })
+      await flush()
+      await expect(cache.invalidate({ model: 'rec', modelVersion: 'r2' })).resolves.toBe(1)
+      call(0).resolve('bad@r2')
+      await pending
+      expect(cache.get(['recs'])?.isStale).toBe(true)
+    })
+  })
+
+  it('an entry only ever set, set again without a model, names none: model switches and targets leave it alone', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: FRESH, models: { rec: 'r1' } })
+    cache.set(['a'], 'x', { model: 'rec' })
+    cache.set(['a'], 'plain')
+    expect(cache.get(['a'])).toMatchObject({ model: undefined, modelVersion: undefined })
+    cache.setModelVersion('rec', 'r2', { policy: 'immediate' })
+    expect(cache.get(['a'])?.isStale).toBe(false)
+    await expect(cache.invalidate({ model: 'rec' })).resolves.toBe(0)
+  })
+
   describe("policy 'lazy' (the default)", () => {
     it('leaves entries of the old version fresh until their staleTime; the refetch is stamped with the new version', async () => {
       const cache = createCache({ now: () => Date.now(), staleTime: 1000, models: { recommender: 'r1' } })

@@ -131,6 +131,27 @@ describe('bad arguments to set, invalidate and setModelVersion change nothing', 
     expect(cache.get(['k'])?.isStale).toBe(false)
   })
 
+  it.each([
+    ['an array', ['k'], /target must be an object, got Array/],
+    ['a misspelt field', { tag: ['t'] }, /target\.tag is not a target field/],
+    ["TanStack's queryKey", { queryKey: ['k'] }, /target\.queryKey is not a target field/],
+    ['a non-boolean exact', { key: ['k'], exact: 'no' }, /target\.exact must be a boolean/],
+  ])('invalidate() throws for a target that is %s and marks nothing', (_, target, message) => {
+    const cache = seeded()
+    expect(() => cache.invalidate(target as never)).toThrow(message)
+    expect(cache.get(['k'])?.isStale).toBe(false)
+  })
+
+  it('set(), invalidate() and setModelVersion() throw, naming the method, for options that are not an object', () => {
+    const cache = seeded()
+    expect(() => cache.set(['new'], 1, 'arm:b' as never)).toThrow(/^set: options must be an object, got string arm:b/)
+    expect(() => cache.set(['new'], 1, null as never)).toThrow(/^set: options must be an object, got null/)
+    expect(cache.get(['new'])).toBeUndefined()
+    expect(() => cache.invalidate({}, null as never)).toThrow(/^invalidate: options must be an object/)
+    expect(cache.get(['k'])?.isStale).toBe(false)
+    expect(() => cache.setModelVersion('m', 'v', null as never)).toThrow(/^setModelVersion: options must be an object/)
+  })
+
   it('invalidate() throws for an unknown mode and marks nothing', async () => {
     const cache = seeded()
     await expect(async () => cache.invalidate({}, { mode: 'soon' as never })).rejects.toThrow(TypeError)

@@ -104,3 +104,34 @@ describe('stale-while-revalidate (semantic 2)', () => {
     await expect(result).resolves.toBe('new')
   })
 })
+
+describe('a new staleTime while observed', () => {
+  it('isStale flips with time after a re-render raises the staleTime', async () => {
+    const cache = createCache({ now: () => Date.now() })
+    const fetcher = async () => 'v'
+    const observer = observe(cache, { key: ['k'], fetcher, staleTime: 1000 })
+    const detach = observer.subscribe(() => {})
+    await flush()
+    await vi.advanceTimersByTimeAsync(500)
+    observer.setOptions({ key: ['k'], fetcher, staleTime: 5000 })
+    observer.sync()
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(observer.getSnapshot()?.isStale).toBe(false)
+    await vi.advanceTimersByTimeAsync(4000) // 5,500 ms after it landed
+    expect(observer.getSnapshot()?.isStale).toBe(true)
+    detach()
+  })
+
+  it('isStale flips with time after a re-render lowers the staleTime from Infinity', async () => {
+    const cache = createCache({ now: () => Date.now() })
+    const fetcher = async () => 'v'
+    const observer = observe(cache, { key: ['k'], fetcher, staleTime: Infinity })
+    const detach = observer.subscribe(() => {})
+    await flush()
+    observer.setOptions({ key: ['k'], fetcher, staleTime: 1000 })
+    observer.sync()
+    await vi.advanceTimersByTimeAsync(2000)
+    expect(observer.getSnapshot()?.isStale).toBe(true)
+    detach()
+  })
+})

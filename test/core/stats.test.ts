@@ -94,6 +94,24 @@ describe('stats()', () => {
   })
 })
 
+describe('stats() when a request waits out a fetch an invalidation overtook', () => {
+  it('counts the fetch() call once', async () => {
+    const cache = createCache({ now: () => Date.now() })
+    const { fetcher, call } = controlledFetcher<string>()
+    const detach = observe(cache, { key: ['k'], fetcher }).subscribe(() => {}) // the mount: a miss
+    await flush()
+    void cache.invalidate({ key: ['k'] })
+    const result = cache.fetch({ key: ['k'], fetcher }) // one call: a miss, deduped
+    await flush()
+    call(0).resolve('old')
+    await flush()
+    call(1).resolve('new') // the follow-up fetch
+    expect(await result).toBe('new')
+    expect(cache.stats()).toMatchObject({ misses: 2, hits: 0, deduped: 1, fetches: 2 })
+    detach()
+  })
+})
+
 describe('clear()', () => {
   it('removes every entry', async () => {
     const cache = createCache({ now: () => Date.now(), staleTime: 60_000 })
