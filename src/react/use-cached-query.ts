@@ -7,7 +7,7 @@ import { QueryStore, type UseCachedQueryResult } from './tracked-result'
 export type { UseCachedQueryResult } from './tracked-result'
 
 export interface UseCachedQueryOptions<T, S = T> extends QueryOptions<T> {
-  /** Default true. A disabled query never fetches and is not refetched by invalidations. */
+  /** Default true. A disabled query never fetches by itself (mount, focus, interval, invalidation); `refetch()` still does. */
   enabled?: boolean
   /** Derives what `data` holds; runs again only when the data or the function changes. */
   select?: (data: T) => S

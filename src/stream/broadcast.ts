@@ -11,6 +11,14 @@ export interface BroadcastOptions {
 }
 
 /**
+ * How many relays of each cache are applying another tab's message right now.
+ * Per cache, not per relay: a cache relayed twice (a hot reload that did not
+ * stop the first relay, two app roots on one cache) must not re-post what
+ * either relay applies, or the two would echo each other forever.
+ */
+const applying = new WeakMap<Cache, number>()
+
+/**
  * Relays this cache's invalidations and model-version changes to every other
  * tab on the same BroadcastChannel, and applies theirs here. What a tab
  * receives it applies without posting it again, so there is no echo.
@@ -25,14 +33,6 @@ export interface BroadcastOptions {
  * such event twice, from its stream and from the relay; whichever comes
  * second is skipped (see applied-events.ts), so the event costs one fetch.
  */
-/**
- * How many relays of each cache are applying another tab's message right now.
- * Per cache, not per relay: a cache relayed twice (a hot reload that did not
- * stop the first relay, two app roots on one cache) must not re-post what
- * either relay applies, or the two would echo each other forever.
- */
-const applying = new WeakMap<Cache, number>()
-
 export function broadcastInvalidations(cache: Cache, options: BroadcastOptions = {}): () => void {
   const name = options.channel ?? 'cachet'
   const Channel = (globalThis as { BroadcastChannel?: typeof BroadcastChannel }).BroadcastChannel

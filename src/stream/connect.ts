@@ -135,6 +135,9 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
     setState('connecting')
     retry ??= after(backoff(retries++), () => {
       retry = undefined
+      // Events may have been missed since this source failed, even if it never
+      // opened: the new one's open counts as a reconnect.
+      hasOpened = true
       listen('removeEventListener')
       source.close()
       source = openSource(options)

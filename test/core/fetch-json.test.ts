@@ -123,3 +123,37 @@ describe('fetchJson', () => {
     await expect(fetchJson('/x')(context())).rejects.toBeInstanceOf(Error)
   })
 })
+
+describe('fetchJson: signals and bodies', () => {
+  it("aborts when the caller's own init.signal aborts, as well as when the cache's does", async () => {
+    const { requests } = stubFetch(json(1), json(2))
+    const mine = new AbortController()
+    await fetchJson('/x', { signal: mine.signal })(context())
+    mine.abort()
+    expect(requests[0]!.init!.signal!.aborted).toBe(true)
+    const cacheSide = new AbortController()
+    await fetchJson('/x', { signal: new AbortController().signal })(context({ signal: cacheSide.signal }))
+    cacheSide.abort()
+    expect(requests[1]!.init!.signal!.aborted).toBe(true)
+  })
+
+  it.each([204, 205])('a %i answers undefined, once (not a JSON error, retried)', async (status) => {
+    const { fetchStub } = stubFetch(() => new Response(null, { status }))
+    const cache = createCache({ now: () => Date.now() })
+    await expect(cache.fetch({ key: ['e'], fetcher: fetchJson('/e') })).resolves.toBeUndefined()
+    expect(fetchStub).toHaveBeenCalledTimes(1)
+  })
+
+  it('an empty 200 body answers undefined', async () => {
+    stubFetch(() => new Response('', { status: 200 }))
+    await expect(fetchJson('/e')(context())).resolves.toBeUndefined()
+  })
+
+  it('a body that is not JSON throws an Error naming the URL and status, with the parse error as its cause', async () => {
+    stubFetch(() => new Response('<!doctype html>', { status: 200 }))
+    const error = (await fetchJson('/api/recs')(context()).catch((e: unknown) => e)) as Error & { status: number }
+    expect(error.message).toMatch(/^fetchJson: \/api\/recs answered 200 with a body that is not JSON: /)
+    expect(error.status).toBe(200)
+    expect(error.cause).toBeInstanceOf(SyntaxError)
+  })
+})

@@ -278,6 +278,24 @@ describe('connectInvalidations: lifecycle', () => {
     }
   })
 
+  it('invalidates the active entries when a replacement opens, even if the first source never opened', () => {
+    vi.useFakeTimers()
+    try {
+      const cache = createCache({ staleTime: 60_000, now: () => 1 })
+      cache.set(['recs'], 'loaded')
+      const invalidate = vi.spyOn(cache, 'invalidate')
+      const { impl, instances } = fakeEventSourceImpl()
+      const connection = connectInvalidations(cache, { url: '/events', eventSourceImpl: impl })
+      connections.push(connection)
+      instances[0]!.fail()
+      vi.advanceTimersByTime(1_000)
+      instances[1]!.open()
+      expect(invalidate).toHaveBeenCalledExactlyOnceWith({})
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('close() while waiting to replace a source that gave up creates no new one', () => {
     vi.useFakeTimers()
     try {
