@@ -1,4 +1,4 @@
-import { useLayoutEffect, useState, useSyncExternalStore } from 'react'
+import { useEffect, useLayoutEffect, useState, useSyncExternalStore } from 'react'
 import type { ObserverOptions } from '../core/observer'
 import type { QueryOptions } from '../core/types'
 import { useCacheContext } from './use-cache'
@@ -20,6 +20,10 @@ export interface UseCachedQueryOptions<T, S = T> extends QueryOptions<T> {
   /** Override the cache's `refetchOnReconnect`. */
   refetchOnReconnect?: boolean
 }
+
+// Runs at commit in the browser; on a server (where React 18 warns about a
+// layout effect, and no effect runs anyway) a plain effect.
+const useCommitEffect = typeof window === 'undefined' ? useEffect : useLayoutEffect
 
 /**
  * Reads one query from the nearest CacheProvider's cache and keeps it fresh.
@@ -54,6 +58,6 @@ export function useCachedQuery<T, S = T>(
   store.placeholderData = options.placeholderData
   useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot)
   const { watched } = store.observer
-  useLayoutEffect(() => store.observer.sync(), [store, watched, options.enabled !== false, options.refetchInterval])
+  useCommitEffect(() => store.observer.sync(), [store, watched, options.enabled !== false, options.refetchInterval])
   return store.read()
 }
