@@ -15,13 +15,12 @@ export function matchTarget(
   index: InvalidationIndex<QueryEntry>,
   target: InvalidationTarget,
 ): QueryEntry[] {
-  const key = checkTarget(target)
+  const named = checkTarget(target)
+  const key = target.key === undefined ? undefined : hashKey(target.key, 'target.key')
   const matches: QueryEntry[] = []
   const sources = candidates(index, target, key, entries)
   // A target that names one indexed field and nothing else: its index set is
   // the answer, and no entry needs checking (an invalidation by prefix or tag).
-  let named = 0
-  for (const field in target) if (field !== 'exact' && target[field as keyof InvalidationTarget] !== undefined) named++
   const every = sources && named === 1
   // Each source is walked in place (no copy of a 5,000-entry Set); an entry
   // is in at most one of them.
@@ -35,21 +34,23 @@ type Source = readonly QueryEntry[] | Set<QueryEntry>
 
 const TARGET_FIELDS = ['key', 'exact', 'tags', 'segment', 'model', 'modelVersion', 'predicate']
 
-function checkTarget(target: InvalidationTarget): HashedKey | undefined {
+/** Throws for a bad target (its key is checked as it is hashed); returns how many fields it names, `exact` aside. */
+function checkTarget(target: InvalidationTarget): number {
   const where = 'invalidate'
   checkOptionsObject(`${where}: target`, target)
-  // A misspelt field (or TanStack's `queryKey`) would otherwise match everything.
+  let named = 0
   for (const field of Object.keys(target)) {
+    // A misspelt field (or TanStack's `queryKey`) would otherwise match everything.
     if (!TARGET_FIELDS.includes(field)) throw new TypeError(`${where}: target.${field} is not a target field (${TARGET_FIELDS.join(', ')})`)
+    if (field !== 'exact' && target[field as keyof InvalidationTarget] !== undefined) named++
   }
-  const key = target.key === undefined ? undefined : hashKey(target.key, 'target.key')
   checkTags(`${where}: target`, target.tags)
   checkSegment(`${where}: target`, target.segment)
   for (const [field, type] of [['exact', 'boolean'], ['model', 'string'], ['modelVersion', 'string'], ['predicate', 'function']] as const) {
     const value = target[field]
     if (value !== undefined && typeof value !== type) throw new TypeError(`${where}: target.${field} must be a ${type}`)
   }
-  return key
+  return named
 }
 
 /** The smallest indexed sets that hold every match; undefined when nothing is indexed (a scan). */

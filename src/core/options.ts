@@ -65,9 +65,7 @@ export function resolveCacheOptions(options: CacheOptions = {}): ResolvedCacheOp
 
 /** Throws a clear error for query options a user got wrong; `where` names the caller. */
 export function checkQueryOptions(options: QueryOptions<unknown>, where: string): void {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`${where}: options must be an object with key and fetcher`)
-  }
+  checkOptionsObject(`${where}: options (with key and fetcher)`, options)
   checkFunction(where, 'fetcher', options.fetcher, false)
   checkTime(where, 'staleTime', options.staleTime)
   checkTime(where, 'gcTime', options.gcTime)

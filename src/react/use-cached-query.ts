@@ -49,10 +49,11 @@ export function useCachedQuery<T, S = T>(
     setStore(store)
   }
 
-  // Pure and cheap: setOptions compares key hash and segment and stores the
-  // rest. A new key shows the new key's entry at once; the observer moves to
-  // it (and fetches it) only when React commits this render, so a render it
-  // discards (a transition that suspends) leaves the shown key observed.
+  // Cheap, and never moves or fetches: setOptions compares key hash and
+  // segment, and hands the rest to the entry the hook is on. A new key shows
+  // the new key's entry at once; the observer moves to it (and fetches it)
+  // only when React commits this render, so a render it discards (a
+  // transition that suspends) leaves the shown key observed.
   store.observer.setOptions(observerOptions)
   store.select = options.select
   store.placeholderData = options.placeholderData
