@@ -458,7 +458,15 @@ export class CacheCore implements EntryHost {
     // The gc queue first: a `removed` listener may set entries that must be collected.
     this.gc.clear()
     // remove() takes each entry out of the indexes too.
-    for (const entry of [...this.entries.values()]) this.remove(entry)
+    const observers: Attached[] = []
+    for (const entry of [...this.entries.values()]) {
+      if (entry.observers) observers.push(...entry.observers)
+      this.remove(entry)
+    }
+    // Mounted queries never show the removed data again: each moves to a new
+    // entry for its key (pending), and fetches it when enabled, as after a
+    // remove-mode invalidation.
+    for (const observer of observers) observer.sync(), observer.notify()
   }
 
   stats(): CacheStats {

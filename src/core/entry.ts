@@ -75,6 +75,8 @@ export interface Attached {
   readonly refetchOnFocus: boolean | undefined
   readonly refetchOnReconnect: boolean | undefined
   notify(): void
+  /** Attach to the entry its options name (a new one if its entry was removed), and fetch it if enabled. */
+  sync(): void
 }
 
 

@@ -127,9 +127,10 @@ class Observer<T> implements QueryObserver<T>, Attached {
   sync(): void {
     if (!this.listener) return
     const entry = this.attachedTo
-    if (entry?.id !== this.id) {
-      // A new key while mounted: leave the old entry (its fetch may be
-      // aborted if nobody else waits) and never show its data for this key.
+    if (entry?.id !== this.id || entry.removed) {
+      // A new key while mounted, or its entry removed (clear): leave the old
+      // entry (its fetch may be aborted if nobody else waits) and never show
+      // its data for this key.
       this.attach()
       this.mount()
     } else if (this.enabled && !this.syncedEnabled) this.mount()

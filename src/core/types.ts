@@ -186,5 +186,11 @@ export interface Cache {
   setModelVersion(model: string, version: string, options?: { policy?: ModelVersionPolicy }): void
   subscribe(listener: (event: CacheEvent) => void): () => void
   stats(): CacheStats
+  /**
+   * Removes every entry (a `removed` event each), as on a logout. Mounted
+   * queries never show the removed data again: each moves to a new entry for
+   * its key, `pending`, and refetches it when enabled. A `cache.fetch()` whose
+   * fetch was in flight still resolves with what that fetch produced.
+   */
   clear(): void
 }

@@ -148,6 +148,30 @@ describe('clear()', () => {
     expect(cache.stats()).toMatchObject({ entries: 0, inFlight: 0 })
   })
 
+  it("moves a mounted observer to a new entry for its key: pending, fetched, and reached by later invalidations", async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: 60_000 })
+    const { fetcher, call } = controlledFetcher<string>()
+    const observer = observe(cache, { key: ['me'], fetcher, tags: ['session'] })
+    const detach = observer.subscribe(() => {})
+    call(0).resolve('ada')
+    await flush()
+    const events: string[] = []
+    cache.subscribe((event) => events.push(event.type))
+    cache.clear()
+    expect(events.slice(0, 2)).toEqual(['removed', 'added'])
+    expect(observer.getSnapshot()).toMatchObject({ status: 'pending', data: undefined, isFetching: true })
+    call(1).resolve('bob')
+    await flush()
+    expect(observer.getSnapshot()?.data).toBe('bob')
+    // The new entry is indexed and observed: an invalidation by tag refetches it.
+    const count = cache.invalidate({ tags: ['session'] })
+    expect(call(2)).toBeDefined()
+    call(2).resolve('bob again')
+    await expect(count).resolves.toBe(1)
+    expect(cache.stats()).toMatchObject({ entries: 1, fetches: 3 })
+    detach()
+  })
+
   it('leaves the cache usable', async () => {
     const cache = createCache({ now: () => Date.now() })
     cache.set(['a'], 1)

@@ -423,3 +423,68 @@ describe('a key change in a render React does not commit', () => {
     expect(screen.getByText('1:uno')).toBeTruthy()
   })
 })
+
+describe('cache.clear() while queries are mounted (a logout)', () => {
+  it('takes the old data off screen at once, refetches, and later writes and invalidations reach the query', async () => {
+    const { fetcher, call } = controlledFetcher<string>()
+    function View() {
+      const q = useCachedQuery({ key: ['me'], fetcher, staleTime: 60_000 })
+      return <p>{`${q.status}:${q.data ?? '-'}:${q.isFetching}`}</p>
+    }
+    renderWith(cache, <View />)
+    await settle()
+    call(0).resolve('ada')
+    await settle()
+    expect(screen.getByText('success:ada:false')).toBeTruthy()
+
+    act(() => cache.clear())
+    await settle()
+    expect(screen.getByText('pending:-:true')).toBeTruthy()
+    expect(fetcher).toHaveBeenCalledTimes(2)
+    call(1).resolve('bob')
+    await settle()
+    expect(screen.getByText('success:bob:false')).toBeTruthy()
+
+    act(() => cache.set(['me'], 'bob, renamed'))
+    await settle()
+    expect(screen.getByText('success:bob, renamed:false')).toBeTruthy()
+    act(() => void cache.invalidate({ key: ['me'] }))
+    await settle()
+    expect(fetcher).toHaveBeenCalledTimes(3)
+  })
+
+  it('leaves a disabled query pending without fetching, and every observer of one key shares one refetch', async () => {
+    const { fetcher, call } = controlledFetcher<string>()
+    function View({ enabled }: { enabled: boolean }) {
+      const q = useCachedQuery({ key: ['me'], fetcher, enabled, staleTime: 60_000 })
+      return <p>{`${enabled}:${q.status}:${q.data ?? '-'}`}</p>
+    }
+    renderWith(cache, (
+      <>
+        <View enabled />
+        <View enabled />
+      </>
+    ))
+    await settle()
+    call(0).resolve('ada')
+    await settle()
+    expect(screen.getAllByText('true:success:ada')).toHaveLength(2)
+    act(() => cache.clear())
+    await settle()
+    expect(screen.getAllByText('true:pending:-')).toHaveLength(2)
+    expect(fetcher).toHaveBeenCalledTimes(2)
+
+    cache.set(['solo'], 'kept')
+    const { fetcher: never } = controlledFetcher<string>()
+    function Disabled() {
+      const q = useCachedQuery({ key: ['solo'], fetcher: never, enabled: false })
+      return <p>{`solo:${q.status}:${q.data ?? '-'}`}</p>
+    }
+    renderWith(cache, <Disabled />)
+    expect(screen.getByText('solo:success:kept')).toBeTruthy()
+    act(() => cache.clear())
+    await settle()
+    expect(screen.getByText('solo:pending:-')).toBeTruthy()
+    expect(never).not.toHaveBeenCalled()
+  })
+})
