@@ -4,14 +4,20 @@ import { observe, type ObserverOptions, type QueryObserver } from '../core/obser
 /**
  * What `useCachedQuery` returns. Reading a field subscribes the component to
  * it; read fields by name or destructure them (they are getters, so
- * `{ ...result }` copies none).
+ * `{ ...result }` copies none). Checking `status` narrows `data` and `error`:
+ * `'success'` always has data.
  */
-export interface UseCachedQueryResult<T, S = T> {
-  /** The (selected) data; the placeholder while it shows. */
-  readonly data: S | undefined
-  readonly error: Error | undefined
-  /** `'pending'` until the entry has data, also while `placeholderData` shows. */
-  readonly status: QueryStatus
+export type UseCachedQueryResult<T, S = T> = QueryResultFields<T> &
+  (
+    | { readonly status: 'success'; readonly data: S; readonly error: undefined }
+    /** The last good data stays while the error stands. */
+    | { readonly status: 'error'; readonly data: S | undefined; readonly error: Error }
+    /** Until the entry has data; `data` is the placeholder while `placeholderData` shows. */
+    | { readonly status: 'pending'; readonly data: S | undefined; readonly error: undefined }
+  )
+
+/** The fields of a query result that do not depend on its status. */
+export interface QueryResultFields<T> {
   readonly isFetching: boolean
   readonly isStale: boolean
   /** Clock time of the last success, 0 if none. */
@@ -125,7 +131,8 @@ export class QueryStore<T, S> {
     const state = this.current!
     this.rendered = state
     if (this.result === undefined || this.result.state !== state) this.result = new TrackedResult(this, state)
-    return this.result
+    // The state's status, data and error always agree (see QueryEntry.status).
+    return this.result as UseCachedQueryResult<T, S>
   }
 
   /** Called by the result's getters. */
@@ -183,7 +190,7 @@ export class QueryStore<T, S> {
  * update against ~1.1x for this class (test/react/perf/hook-overhead.tsx).
  * Read fields by name or destructure them; `{ ...result }` copies none.
  */
-class TrackedResult<T, S> implements UseCachedQueryResult<T, S> {
+class TrackedResult<T, S> implements QueryResultFields<T> {
   declare private readonly store: QueryStore<T, S>
   declare readonly state: QueryState<S>
 

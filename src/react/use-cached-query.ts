@@ -6,7 +6,8 @@ import { QueryStore, type UseCachedQueryResult } from './tracked-result'
 
 export type { UseCachedQueryResult } from './tracked-result'
 
-export interface UseCachedQueryOptions<T, S = T> extends QueryOptions<T> {
+/** What `useCachedQuery` takes besides the query itself. */
+export interface QueryHookOptions<T, S = T> {
   /** Default true. A disabled query never fetches by itself (mount, focus, interval, invalidation); `refetch()` still does. */
   enabled?: boolean
   /** Derives what `data` holds; runs again only when the data or the function changes. */
@@ -20,6 +21,8 @@ export interface UseCachedQueryOptions<T, S = T> extends QueryOptions<T> {
   /** Override the cache's `refetchOnReconnect`. */
   refetchOnReconnect?: boolean
 }
+
+export interface UseCachedQueryOptions<T, S = T> extends QueryOptions<T>, QueryHookOptions<T, S> {}
 
 // Runs at commit in the browser; on a server (where React 18 warns about a
 // layout effect, and no effect runs anyway) a plain effect.

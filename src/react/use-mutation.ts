@@ -8,7 +8,7 @@ import { useCacheContext } from './use-cache'
 export interface UseMutationOptions<TData, TVars> {
   mutationFn: (vars: TVars) => Promise<TData>
   /** Invalidated (marked stale, refetched in the background) once the mutation succeeds. */
-  invalidates?: InvalidationTarget[] | ((data: TData, vars: TVars) => InvalidationTarget[])
+  invalidates?: readonly InvalidationTarget[] | ((data: TData, vars: TVars) => readonly InvalidationTarget[])
   /**
    * Applied to the entry before `mutationFn` runs, and rolled back exactly
    * (only this change) if it fails. The segment defaults to the provider's.

@@ -72,6 +72,31 @@ describe('public types', () => {
     })
   })
 
+  it('useCachedQuery narrows data and error by status', () => {
+    typeOnly(() => {
+      const query = useCachedQuery({ key: ['recs'], fetcher: async () => recs })
+      if (query.status === 'success') {
+        expectTypeOf(query.data).toEqualTypeOf<Recs>()
+        expectTypeOf(query.error).toEqualTypeOf<undefined>()
+      } else if (query.status === 'error') {
+        expectTypeOf(query.error).toEqualTypeOf<Error>()
+        expectTypeOf(query.data).toEqualTypeOf<Recs | undefined>()
+      } else {
+        expectTypeOf(query.data).toEqualTypeOf<Recs | undefined>()
+      }
+      const { status, data } = useCachedQuery({ key: ['recs'], fetcher: async () => recs, select: (r) => r.products })
+      if (status === 'success') expectTypeOf(data).toEqualTypeOf<Recs['products']>()
+    })
+  })
+
+  it('useMutation takes readonly invalidation targets', () => {
+    typeOnly(() => {
+      const targets = [{ tags: ['product:42'] }] as const
+      useMutation({ mutationFn: async (id: number) => id, invalidates: targets })
+      useMutation({ mutationFn: async (id: number) => id, invalidates: (id) => [{ key: ['product', id] }] as const })
+    })
+  })
+
   it('useMutation types its variables and result', () => {
     typeOnly(() => {
       type Mutation = ReturnType<typeof useMutation<{ ok: true }, { id: number }>>
