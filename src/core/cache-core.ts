@@ -342,6 +342,8 @@ export class CacheCore implements EntryHost {
     if (at < 0) return
     observers.splice(at, 1)
     if (observers.length > 0) return
+    // An unobserved entry carries no list (most cached entries are unobserved).
+    entry.observers = undefined
     this.active.delete(entry)
     if (this.active.size === 0) this.detachEnvironment?.()
     entry.staleTimer?.()
