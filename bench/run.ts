@@ -77,8 +77,11 @@ async function main() {
     const errors = new Map<string, string>()
     for (const [name, adapter] of adapters) if (adapter instanceof Error) errors.set(name, adapter.message)
     const started = performance.now()
+    const order = [...adapters]
     for (let run = 0; run < runs; run++) {
-      for (const [name, adapter] of adapters) {
+      // Each round starts with the next library (A B C, B C A, C A B …): no
+      // library always runs first, warming React and the process for the rest.
+      for (const [name, adapter] of [...order.slice(run % order.length), ...order.slice(0, run % order.length)]) {
         if (adapter instanceof Error || errors.has(name)) continue
         try {
           const measured = await scenario.run(adapter)

@@ -1,5 +1,5 @@
 import { assertDom } from '../app'
-import { ENTRIES, MOUNTED, entryQuery, mountBigCache } from './big-cache'
+import { ENTRIES, MOUNTED, assertHitWhenRemounted, entryQuery, mountBigCache } from './big-cache'
 import { range, timedOptions, withBench } from './setup'
 import type { Scenario } from './types'
 
@@ -33,6 +33,8 @@ export const broadInvalidate: Scenario = {
       const end = Math.max(shown, performance.now())
       await backend.settle()
       assertDom(stage.container, expected, MOUNTED)
-      return { callMs, ms: end - start, fetches: backend.calls }
+      const result = { callMs, ms: end - start, fetches: backend.calls }
+      await assertHitWhenRemounted(bench, group.filter((i) => i >= MOUNTED).filter((_, k) => k % 490 === 0), 'broad-invalidate')
+      return result
     }),
 }

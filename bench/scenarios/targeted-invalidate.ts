@@ -1,5 +1,5 @@
 import { assertDom } from '../app'
-import { MOUNTED, entriesForProduct, entryQuery, mountBigCache } from './big-cache'
+import { MOUNTED, assertHitWhenRemounted, entriesForProduct, entryQuery, mountBigCache } from './big-cache'
 import { range, timedOptions, withBench } from './setup'
 import type { Scenario } from './types'
 
@@ -36,6 +36,8 @@ export const targetedInvalidate: Scenario = {
       await backend.settle()
       assertDom(stage.container, expected, MOUNTED)
       const others = range(MOUNTED).filter((i) => !hitMounted.has(i))
-      return { ms: end - start, fetches: backend.calls, othersRendered: probe.totalRenders(others) }
+      const result = { ms: end - start, fetches: backend.calls, othersRendered: probe.totalRenders(others) }
+      await assertHitWhenRemounted(bench, hitEntries.filter((i) => i >= MOUNTED), 'targeted-invalidate')
+      return result
     }),
 }
