@@ -16,7 +16,7 @@ export interface ScenarioResult {
   /** library → metric id → summary over runs; or the error that stopped it. */
   rows: Record<string, { metrics: Record<string, Summary> } | { error: string }>
   /** What the headline's ratios are taken against, and its value. */
-  reference?: { name: string; value: number }
+  reference?: { name: string; value: number } | undefined
 }
 
 /** The headline median of a library in a scenario, if it ran. */

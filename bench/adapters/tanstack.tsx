@@ -33,7 +33,7 @@ const keyOf = (query: Query) => [...query.key, query.segment ?? null]
 
 function filtersFor(target: Invalidation['target']): QueryFilters {
   const precise = target.tags !== undefined || target.segment !== undefined || target.model !== undefined
-  if (!precise) return { queryKey: target.key ? [...target.key] : undefined }
+  if (!precise) return target.key ? { queryKey: [...target.key] } : {}
   return {
     predicate: (query: TanstackQuery) => {
       const meta = query.meta as Meta | undefined

@@ -16,7 +16,7 @@ export interface DemoServerOptions {
   /** Default 127.0.0.1: the demo is not meant to be reachable from the network. */
   host?: string
   /** `redis://…`: keep invalidation events in Redis Streams instead of memory. */
-  redisUrl?: string
+  redisUrl?: string | undefined
   /** Simulated model latency of one recommendations call. Default 350 ms. */
   latencyMs?: number
   /** The bundled page; built with esbuild when not given. */

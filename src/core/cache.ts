@@ -51,7 +51,7 @@ export function createCache(options?: CacheOptions): Cache {
       checkOneOf('invalidate', 'mode', mode, ['stale', 'remove'])
       return core.invalidate(target, mode)
     },
-    setModelVersion(model: string, version: string, versionOptions: { policy?: ModelVersionPolicy } = {}): void {
+    setModelVersion(model: string, version: string, versionOptions: { policy?: ModelVersionPolicy | undefined } = {}): void {
       checkName('model', model)
       checkName('version', version)
       checkOptionsObject('setModelVersion: options', versionOptions)

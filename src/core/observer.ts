@@ -9,13 +9,13 @@ import type { Cache, Entry, QueryOptions } from './types'
 /** What one observer (one mounted hook) asks of an entry. */
 export interface ObserverOptions<T> extends QueryOptions<T> {
   /** Default true. A disabled observer never fetches and is not refetched by invalidations. */
-  enabled?: boolean
+  enabled?: boolean | undefined
   /** ms between background refetches while observed. */
-  refetchInterval?: number
+  refetchInterval?: number | undefined
   /** Override the cache's refetchOnFocus for this observer. */
-  refetchOnFocus?: boolean
+  refetchOnFocus?: boolean | undefined
   /** Override the cache's refetchOnReconnect for this observer. */
-  refetchOnReconnect?: boolean
+  refetchOnReconnect?: boolean | undefined
 }
 
 /**

@@ -49,19 +49,19 @@ export interface QueryOptions<T> {
   key: QueryKey
   fetcher: (ctx: FetchContext) => Promise<T | Versioned<T> | NotModified>
   /** Scopes the entry: a user segment, an experiment arm, a tenant. */
-  segment?: string
+  segment?: string | undefined
   /** What the entry depends on: invalidating any of them hits it. */
-  tags?: readonly string[]
+  tags?: readonly string[] | undefined
   /** The model whose answers this query caches. */
-  model?: string
+  model?: string | undefined
   /** Validates what the fetcher returns (zod or anything with `safeParse`). */
-  schema?: Schema<T>
+  schema?: Schema<T> | undefined
   /** ms a result stays fresh. */
-  staleTime?: number
+  staleTime?: number | undefined
   /** ms an entry with no observers is kept. */
-  gcTime?: number
+  gcTime?: number | undefined
   /** Retries after the first failure. */
-  retry?: number
+  retry?: number | undefined
 }
 
 export type QueryStatus = 'pending' | 'success' | 'error'
@@ -88,41 +88,41 @@ export interface Entry<T> {
 /** Which entries an invalidation hits. Every given field must match; `{}` matches all. */
 export interface InvalidationTarget {
   /** Prefix match, element by element (deep equality). */
-  key?: QueryKey
+  key?: QueryKey | undefined
   /** With `key`: the whole key must be equal. */
-  exact?: boolean
+  exact?: boolean | undefined
   /** The entry lists ANY of these tags. */
-  tags?: readonly string[]
+  tags?: readonly string[] | undefined
   /** The entry's segment is exactly this. */
-  segment?: string
+  segment?: string | undefined
   /** The entry caches answers of this model. */
-  model?: string
+  model?: string | undefined
   /** The entry was produced by this model version. */
-  modelVersion?: string
-  predicate?: (entry: Entry<unknown>) => boolean
+  modelVersion?: string | undefined
+  predicate?: ((entry: Entry<unknown>) => boolean) | undefined
 }
 
 export type InvalidationMode = 'stale' | 'remove'
 export interface InvalidateOptions {
-  mode?: InvalidationMode
+  mode?: InvalidationMode | undefined
 }
 
 export type ModelVersionPolicy = 'immediate' | 'lazy'
 
 export interface SetOptions {
-  segment?: string
-  tags?: readonly string[]
-  etag?: string
-  model?: string
+  segment?: string | undefined
+  tags?: readonly string[] | undefined
+  etag?: string | undefined
+  model?: string | undefined
 }
 
 export interface CacheOptions {
   /** ms a result stays fresh. Default 0. */
-  staleTime?: number
+  staleTime?: number | undefined
   /** ms an entry with no observers is kept. Default 300_000. */
-  gcTime?: number
+  gcTime?: number | undefined
   /** Retries after the first failure. Default 2; backoff 1s, 2s, 4s … capped at 30s. */
-  retry?: number
+  retry?: number | undefined
   /**
    * Fetches in flight at once across the cache; the rest queue FIFO. Default
    * Infinity. A fetcher that awaits `cache.fetch()` of another key keeps its
@@ -130,17 +130,17 @@ export interface CacheOptions {
    * start and none settles. Fetch a dependency before the fetcher that needs
    * it, or keep the limit above the nesting depth.
    */
-  maxConcurrentFetches?: number
+  maxConcurrentFetches?: number | undefined
   /** Current version of each model: `{ recommender: 'r3' }`. */
-  models?: Record<string, string>
+  models?: Record<string, string> | undefined
   /** Default true. */
-  refetchOnFocus?: boolean
+  refetchOnFocus?: boolean | undefined
   /** Default true. */
-  refetchOnReconnect?: boolean
+  refetchOnReconnect?: boolean | undefined
   /** Clock, injectable for tests. Default `Date.now`. */
-  now?: () => number
+  now?: (() => number) | undefined
   /** Rejected server events, schema failures, etc. */
-  onError?: (error: Error) => void
+  onError?: ((error: Error) => void) | undefined
 }
 
 /** What `cache.subscribe` listeners receive. */
@@ -183,7 +183,7 @@ export interface Cache {
   ): void
   /** Marks matches stale now; resolves to the number matched once triggered refetches settle. */
   invalidate(target?: InvalidationTarget, options?: InvalidateOptions): Promise<number>
-  setModelVersion(model: string, version: string, options?: { policy?: ModelVersionPolicy }): void
+  setModelVersion(model: string, version: string, options?: { policy?: ModelVersionPolicy | undefined }): void
   subscribe(listener: (event: CacheEvent) => void): () => void
   stats(): CacheStats
   /**

@@ -5,8 +5,8 @@ import { CacheContext } from './context'
 export interface CacheProviderProps {
   cache: Cache
   /** Default segment for `useCachedQuery` and optimistic updates below. */
-  segment?: string
-  children?: ReactNode
+  segment?: string | undefined
+  children?: ReactNode | undefined
 }
 
 /** Makes a cache (and a default segment) available to the hooks below it. */

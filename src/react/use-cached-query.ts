@@ -9,17 +9,17 @@ export type { UseCachedQueryResult } from './tracked-result'
 /** What `useCachedQuery` takes besides the query itself. */
 export interface QueryHookOptions<T, S = T> {
   /** Default true. A disabled query never fetches by itself (mount, focus, interval, invalidation); `refetch()` still does. */
-  enabled?: boolean
+  enabled?: boolean | undefined
   /** Derives what `data` holds; runs again only when the data or the function changes. */
-  select?: (data: T) => S
+  select?: ((data: T) => S) | undefined
   /** Shown as `data` (through `select`) while there is none; `status` stays `'pending'`. */
-  placeholderData?: T
+  placeholderData?: T | undefined
   /** ms between background refetches while mounted. */
-  refetchInterval?: number
+  refetchInterval?: number | undefined
   /** Override the cache's `refetchOnFocus`. */
-  refetchOnFocus?: boolean
+  refetchOnFocus?: boolean | undefined
   /** Override the cache's `refetchOnReconnect`. */
-  refetchOnReconnect?: boolean
+  refetchOnReconnect?: boolean | undefined
 }
 
 export interface UseCachedQueryOptions<T, S = T> extends QueryOptions<T>, QueryHookOptions<T, S> {}

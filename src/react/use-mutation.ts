@@ -8,14 +8,14 @@ import { useCacheContext } from './use-cache'
 export interface UseMutationOptions<TData, TVars> {
   mutationFn: (vars: TVars) => Promise<TData>
   /** Invalidated (marked stale, refetched in the background) once the mutation succeeds. */
-  invalidates?: readonly InvalidationTarget[] | ((data: TData, vars: TVars) => readonly InvalidationTarget[])
+  invalidates?: (readonly InvalidationTarget[] | ((data: TData, vars: TVars) => readonly InvalidationTarget[])) | undefined
   /**
    * Applied to the entry before `mutationFn` runs, and rolled back exactly
    * (only this change) if it fails. The segment defaults to the provider's.
    */
-  optimistic?: { key: QueryKey; segment?: string; update: (old: unknown, vars: TVars) => unknown }
-  onSuccess?: (data: TData, vars: TVars) => void
-  onError?: (error: Error, vars: TVars) => void
+  optimistic?: { key: QueryKey; segment?: string | undefined; update: (old: unknown, vars: TVars) => unknown } | undefined
+  onSuccess?: ((data: TData, vars: TVars) => void) | undefined
+  onError?: ((error: Error, vars: TVars) => void) | undefined
 }
 
 export type MutationStatus = 'idle' | 'pending' | 'success' | 'error'

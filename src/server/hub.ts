@@ -7,14 +7,14 @@ import { encodeEvent, heartbeatFrame, sseHeaders } from './sse'
 
 export interface InvalidationHubOptions {
   /** Where events are kept for replay and shared between instances. Default `memoryStore()`. The hub closes it on `close()`. */
-  store?: EventStore
+  store?: EventStore | undefined
   /**
    * Decides which segments a client may see; `null` answers 401. Default:
    * every client gets unsegmented events only. A throw answers 500.
    */
-  authorize?: (req: IncomingMessage) => Promise<HubGrant | null> | HubGrant | null
+  authorize?: ((req: IncomingMessage) => Promise<HubGrant | null> | HubGrant | null) | undefined
   /** ms between SSE comment lines that keep proxies from closing idle streams. Default 15_000. */
-  heartbeatMs?: number
+  heartbeatMs?: number | undefined
 }
 
 export interface InvalidationHub {

@@ -4,7 +4,7 @@ import { compareStreamIds, isStreamId, streamIdGenerator } from './stream-id'
 
 export interface MemoryStoreOptions {
   /** How many of the newest events are kept for replay. Default 10_000. */
-  retain?: number
+  retain?: number | undefined
 }
 
 /**

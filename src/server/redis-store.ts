@@ -5,11 +5,11 @@ import { compareStreamIds, isStreamId } from './stream-id'
 
 export interface RedisStoreOptions {
   /** Default `redis://127.0.0.1:6379`. */
-  url?: string
+  url?: string | undefined
   /** Key of the Redis stream. Default `cachet:invalidations`. */
-  stream?: string
+  stream?: string | undefined
   /** How many of the newest events are kept for replay (exact `XADD MAXLEN`, plus one boundary entry). Default 10_000. */
-  retain?: number
+  retain?: number | undefined
 }
 
 // How long a command waits for a (re)connection or an answer before it fails:

@@ -7,7 +7,7 @@ import { parseInvalidationMessage, type InvalidationMessage } from './schema'
 
 export interface BroadcastOptions {
   /** BroadcastChannel name; tabs on the same name share invalidations. Default 'cachet'. */
-  channel?: string
+  channel?: string | undefined
 }
 
 /**

@@ -17,24 +17,24 @@ export interface EventSourceLike {
 
 export interface StreamOptions {
   /** SSE event name to listen to. Default 'message'. */
-  event?: string
-  withCredentials?: boolean
+  event?: string | undefined
+  withCredentials?: boolean | undefined
   /**
    * What to do when the connection reopens after a drop. Default
    * 'invalidate-active': events may have been missed while disconnected.
    * A server that replays (sends `sync`) is trusted when it says the replay
    * is complete.
    */
-  onReconnect?: 'invalidate-active' | 'none'
+  onReconnect?: 'invalidate-active' | 'none' | undefined
   /** The EventSource constructor, for Node and tests. Default `globalThis.EventSource`. */
-  eventSourceImpl?: typeof EventSource
+  eventSourceImpl?: typeof EventSource | undefined
 }
 
 export type ConnectOptions = StreamOptions & {
   /** Where to connect; ignored when `source` is given. */
-  url?: string
+  url?: string | undefined
   /** An EventSource you own: listened to, and left open by `close()`. */
-  source?: EventSourceLike
+  source?: EventSourceLike | undefined
 }
 
 export type StreamState = 'connecting' | 'open' | 'closed'

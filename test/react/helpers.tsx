@@ -45,7 +45,7 @@ export function commitCounter() {
 export function renderWith(
   cache: Cache,
   ui: ReactNode,
-  options: { segment?: string; strict?: boolean } = {},
+  options: { segment?: string | undefined; strict?: boolean } = {},
 ) {
   const wrap = (node: ReactNode) => {
     const tree = (

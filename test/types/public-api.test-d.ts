@@ -3,6 +3,8 @@
 // must NOT compile: tsc fails if it ever does.
 import { describe, expectTypeOf, it } from 'vitest'
 import {
+  broadcastInvalidations,
+  connectInvalidations,
   createCache,
   fetchJson,
   invalidationMessage,
@@ -17,7 +19,7 @@ import {
   type UseCachedQueryResult,
   type Versioned,
 } from '../../src/index'
-import type { InvalidationHub } from '../../src/server/index'
+import { createInvalidationHub, memoryStore, redisStore, type InvalidationHub } from '../../src/server/index'
 
 interface Recs {
   products: { id: number; name: string }[]
@@ -86,6 +88,23 @@ describe('public types', () => {
       }
       const { status, data } = useCachedQuery({ key: ['recs'], fetcher: async () => recs, select: (r) => r.products })
       if (status === 'success') expectTypeOf(data).toEqualTypeOf<Recs['products']>()
+    })
+  })
+
+  it('takes undefined for every optional field (exactOptionalPropertyTypes, on in this project)', () => {
+    typeOnly(() => {
+      const maybe = undefined as string | undefined
+      const ms = undefined as number | undefined
+      const cache = createCache({ staleTime: ms, gcTime: ms, retry: ms, onError: undefined, models: undefined })
+      cache.set(['k'], 1, { segment: maybe, tags: undefined, etag: maybe, model: maybe })
+      void cache.invalidate({ key: undefined, segment: maybe, tags: undefined, model: maybe }, { mode: undefined })
+      cache.setModelVersion('m', 'v', { policy: undefined })
+      void cache.fetch({ key: ['k'], fetcher: async () => 1, segment: maybe, staleTime: ms, schema: undefined })
+      useCachedQuery({ key: ['k'], fetcher: async () => 1, segment: maybe, enabled: undefined, refetchInterval: ms, select: undefined })
+      useMutation({ mutationFn: async (id: number) => id, onSuccess: undefined, optimistic: { key: ['k'], segment: maybe, update: (old) => old } })
+      connectInvalidations(cache, { url: maybe, event: maybe, withCredentials: undefined, onReconnect: undefined, eventSourceImpl: undefined })
+      broadcastInvalidations(cache, { channel: maybe })
+      createInvalidationHub({ store: Math.random() > 0.5 ? memoryStore({ retain: ms }) : redisStore({ url: maybe, stream: maybe }), authorize: undefined, heartbeatMs: ms })
     })
   })
 
