@@ -20,24 +20,24 @@ export interface UseMutationOptions<TData, TVars> {
 
 export type MutationStatus = 'idle' | 'pending' | 'success' | 'error'
 
-export interface UseMutationResult<TData, TVars> {
+/** What `useMutation` returns. Checking `status` narrows `data` and `error`. */
+export type UseMutationResult<TData, TVars> = MutationActions<TData, TVars> & MutationState<TData>
+
+/** The functions of a mutation result: each keeps one identity across renders. */
+export interface MutationActions<TData, TVars> {
   /** Runs the mutation; a failure is reported to `onError` and `error`, never thrown. */
   mutate(vars: TVars): void
   /** Resolves with the data once the mutation's invalidations are marked. */
   mutateAsync(vars: TVars): Promise<TData>
-  /** Of the latest call. */
-  status: MutationStatus
-  data: TData | undefined
-  error: Error | undefined
   /** Back to `idle`; a call still in flight no longer updates the state. */
   reset(): void
 }
 
-interface MutationState<TData> {
-  status: MutationStatus
-  data: TData | undefined
-  error: Error | undefined
-}
+/** The state of the latest call. */
+export type MutationState<TData> =
+  | { readonly status: 'idle' | 'pending'; readonly data: undefined; readonly error: undefined }
+  | { readonly status: 'success'; readonly data: TData; readonly error: undefined }
+  | { readonly status: 'error'; readonly data: undefined; readonly error: Error }
 
 const idle: MutationState<never> = { status: 'idle', data: undefined, error: undefined }
 
@@ -101,7 +101,7 @@ export function useMutation<TData, TVars = void>(
     setState(idle)
   }, [])
 
-  return { mutate, mutateAsync, status: state.status, data: state.data, error: state.error, reset }
+  return { mutate, mutateAsync, reset, ...state }
 }
 
 function optimisticLayer<TData, TVars>(

@@ -108,6 +108,16 @@ describe('public types', () => {
     })
   })
 
+  it('useMutation narrows data and error by status', () => {
+    typeOnly(() => {
+      const mutation = useMutation({ mutationFn: async (id: number) => ({ id }) })
+      if (mutation.status === 'success') expectTypeOf(mutation.data).toEqualTypeOf<{ id: number }>()
+      if (mutation.status === 'error') expectTypeOf(mutation.error).toEqualTypeOf<Error>()
+      if (mutation.status === 'idle') expectTypeOf(mutation.data).toEqualTypeOf<undefined>()
+      expectTypeOf(mutation.mutate).parameter(0).toEqualTypeOf<number>()
+    })
+  })
+
   it('useMutation takes readonly invalidation targets', () => {
     typeOnly(() => {
       const targets = [{ tags: ['product:42'] }] as const
