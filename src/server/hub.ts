@@ -32,10 +32,28 @@ const maxBufferedBytes = 1 << 20
 
 const unsegmentedOnly = (): HubGrant => ({ segments: [] })
 
+/** Settles when the response has written out what it buffered, or is gone. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done)
+      res.off('close', done)
+      resolve()
+    }
+    res.once('drain', done)
+    res.once('close', done)
+  })
+}
+
 export function createInvalidationHub(options: InvalidationHubOptions = {}): InvalidationHub {
   const store = options.store ?? memoryStore()
   const authorize = options.authorize ?? unsegmentedOnly
   const heartbeatMs = options.heartbeatMs ?? 15_000
+  // setInterval runs 0, a negative, NaN, Infinity or anything past 2^31 - 1 ms
+  // every millisecond: a ping a millisecond to every client.
+  if (typeof heartbeatMs !== 'number' || !(heartbeatMs >= 1 && heartbeatMs <= 2 ** 31 - 1)) {
+    throw new RangeError(`createInvalidationHub: heartbeatMs must be between 1 and ${2 ** 31 - 1} ms (got ${String(heartbeatMs)})`)
+  }
   const connections = new Set<Connection>()
   let heartbeat: ReturnType<typeof setInterval> | undefined
   let closing: Promise<void> | undefined
@@ -73,8 +91,11 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
 
   function write(connection: Connection, frame: string): void {
     const { res } = connection
+    // Checked before writing: what is still buffered from earlier writes is
+    // what the client failed to read. One event larger than the limit (a big
+    // `set`) is written whole, not taken for a stalled client.
+    if (connection.live && res.writableLength > connection.bufferLimit) return void res.destroy()
     res.write(frame)
-    if (connection.live && res.writableLength > connection.bufferLimit) res.destroy()
   }
 
   function startHeartbeat(): void {
@@ -95,6 +116,9 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
   }
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // The client may have left before the hub was called (async middleware
+    // ran first): its 'close' has already fired and will not fire again.
+    if (res.destroyed || res.writableEnded) return
     if (closing) return void res.writeHead(503).end()
     if (req.method !== 'GET') return void res.writeHead(405, { Allow: 'GET' }).end()
     // Listened for from the start: a client may leave while `authorize` or
@@ -164,6 +188,9 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
     for (const event of events) {
       if (!connections.has(connection)) break
       send(connection, event)
+      // A replay larger than the allowance goes out as the client reads it:
+      // one that never reads holds about 1 MiB here, not the whole replay.
+      if (connection.res.writableLength > maxBufferedBytes) await drained(connection.res)
     }
     return 'complete'
   }
@@ -175,8 +202,19 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
     if (parsed.message.type === 'sync') {
       throw new Error("cachet/server: cannot publish a 'sync' message: the hub sends it itself after each replay")
     }
+    // Stored as the JSON every client will receive: a message JSON cannot
+    // encode (a BigInt, a cycle) is refused here instead of being stored and
+    // then failing every live send and replay over it, and the stored copy no
+    // longer shares objects the caller may mutate later.
+    let snapshot: InvalidationMessage
     try {
-      return await store.append(parsed.message)
+      snapshot = JSON.parse(JSON.stringify(parsed.message)) as InvalidationMessage
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error)
+      throw new Error(`cachet/server: cannot publish a message that is not JSON-serializable: ${reason}`, { cause: error })
+    }
+    try {
+      return await store.append(snapshot)
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error)
       throw new Error(`cachet/server: the message was not stored, the event store failed: ${reason}`, { cause: error })

@@ -28,7 +28,6 @@ export function memoryStore(options: MemoryStoreOptions = {}): EventStore {
   let closed = false
 
   const retained = () => events.length - start
-  const first = () => events[start]
   const newest = () => events[events.length - 1]
 
   function trim(): void {
@@ -42,13 +41,16 @@ export function memoryStore(options: MemoryStoreOptions = {}): EventStore {
     }
   }
 
+  // Whether this store issued `id` and missed nothing after it: a retained
+  // event's id, or the newest dropped one (nothing between it and the oldest
+  // retained event was dropped). Only an exact match counts: an id that
+  // merely falls in the retained range may come from an earlier process
+  // whose clock ran ahead of this one's (ids are wall-clock based), and the
+  // events this process stored below it would be skipped.
   function isKnown(id: string): boolean {
-    const head = newest()
-    if (head === undefined || compareStreamIds(id, head.id) > 0) return false
-    // Below the oldest retained event, `id` is only safe if nothing between
-    // it and that event was dropped, i.e. it is the newest dropped id itself.
-    const floor = lastDropped ?? first()!.id
-    return compareStreamIds(id, floor) >= 0
+    if (id === lastDropped) return true
+    const at = indexAfter(id)
+    return at > start && events[at - 1]!.id === id
   }
 
   // Index of the first retained event with an id greater than `id`.

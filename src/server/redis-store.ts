@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import type { Redis, RedisOptions } from 'ioredis'
 import { parseInvalidationMessage, type InvalidationMessage } from '../stream/schema'
 import type { EventStore, StoredEvent } from './event-store'
@@ -55,12 +56,18 @@ export function redisStore(options: RedisStoreOptions = {}): EventStore {
   let clients: Promise<Clients> | undefined
   let closed = false
   const closing = new AbortController()
+  // Every caller waiting for a connection listens on it (see whenReady):
+  // thousands at once when tabs reconnect to a hub that has just started.
+  setMaxListeners(0, closing.signal)
   let backoffTimer: ReturnType<typeof setTimeout> | undefined
   // Settles once the reader knows where it starts. Replays and head reads
   // wait for it, so every event after the head a client is given is one the
   // reader will deliver.
   let readerStart: Promise<void> | undefined
   let reader: Redis | undefined
+  // Why the reader's last attempt failed, for the error of a caller that
+  // waited for it in vain (a key of another type is not an outage).
+  let readerError: Error | undefined
 
   function connect(): Promise<Clients> {
     clients ??= openClients(url)
@@ -70,7 +77,13 @@ export function redisStore(options: RedisStoreOptions = {}): EventStore {
   async function commandsReady(): Promise<Redis> {
     const { commands } = await connect()
     await whenReady(commands, where, 'fail-fast', closing.signal)
-    if (readerStart) await withTimeout(readerStart, readyTimeoutMs, `${where} is unreachable: the stream reader has not started`)
+    if (readerStart) {
+      await withTimeout(readerStart, readyTimeoutMs, () =>
+        readerError && !/unreachable|connection is closed/i.test(readerError.message)
+          ? `${where}: the stream reader cannot start: ${readerError.message}`
+          : `${where} is unreachable: the stream reader has not started`,
+      )
+    }
     return commands
   }
 
@@ -105,8 +118,9 @@ export function redisStore(options: RedisStoreOptions = {}): EventStore {
             if (event) emit(event)
           }
         }
-      } catch {
+      } catch (error) {
         if (closed) return
+        readerError = error instanceof Error ? error : new Error(String(error))
         backoff = Math.min(Math.max(backoff * 2, 100), maxBackoffMs)
         await new Promise<void>((resolve) => {
           backoffTimer = setTimeout(resolve, backoff)
@@ -270,6 +284,9 @@ async function openClients(url: string): Promise<Clients> {
   // error listener ioredis would print every failed reconnect attempt.
   const open = (extra: RedisOptions) => {
     const client = new Client(url, { ...options, ...extra })
+    // Each caller waiting for 'ready' (whenReady) adds a listener until it
+    // settles; any number may wait at once, and that is no leak.
+    client.setMaxListeners(0)
     client.on('error', () => {})
     client.on('ready', () => connectedBefore.add(client))
     return client
@@ -316,9 +333,9 @@ function whenReady(client: Redis, where: string, mode: 'wait' | 'fail-fast', clo
   })
 }
 
-function withTimeout(promise: Promise<void>, ms: number, message: string): Promise<void> {
+function withTimeout(promise: Promise<void>, ms: number, message: () => string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(message)), ms)
+    const timer = setTimeout(() => reject(new Error(message())), ms)
     // Only a bound: it must not keep the process alive by itself.
     timer.unref?.()
     promise.then(() => {
@@ -328,6 +345,21 @@ function withTimeout(promise: Promise<void>, ms: number, message: string): Promi
   })
 }
 
+// ioredis reads the URL with WHATWG URL: the userinfo ends at the last '@'
+// before the host (a password may hold a raw '@'), and a `password` query
+// parameter is honoured too. Both are hidden; so is the whole URL if it
+// cannot be parsed the same way.
 function redactPassword(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, '//***@')
+  const hidePassword = (text: string) => text.replace(/([?&]password=)[^&#]*/gi, '$1***')
+  const hasScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(url)
+  let parsed: URL
+  try {
+    parsed = new URL(hasScheme ? url : `redis://${url}`)
+  } catch {
+    return hidePassword(url.replace(/^(.*\/\/)?.*@/, '$1***@'))
+  }
+  const auth = parsed.username || parsed.password ? '***@' : ''
+  // (Not `parsed.host`: the build shortens that property name, see tsup.config.ts.)
+  const path = parsed.pathname === '/' ? '' : parsed.pathname
+  return `${hasScheme ? `${parsed.protocol}//` : ''}${auth}${parsed.hostname}${parsed.port ? `:${parsed.port}` : ''}${path}${hidePassword(parsed.search)}`
 }
