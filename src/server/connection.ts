@@ -18,6 +18,8 @@ export interface Connection {
   pending: { id: string; message: InvalidationMessage }[]
   /** The newest event id this client is past; only later events are sent. */
   cursor: string | undefined
+  /** The last id written to it: what its EventSource would send back as Last-Event-ID. */
+  sentId: string | undefined
   /** Live writes past this many buffered bytes drop the client (it reconnects and is replayed). */
   bufferLimit: number
 }

@@ -3,7 +3,7 @@ import { parseInvalidationMessage, type InvalidationMessage } from '../stream/sc
 import { isGrant, segmentFilter, type Connection, type HubGrant } from './connection'
 import type { EventStore, StoredEvent } from './event-store'
 import { memoryStore } from './memory-store'
-import { encodeEvent, heartbeatFrame, sseHeaders } from './sse'
+import { encodeEvent, heartbeatFrame, heartbeatWithId, sseHeaders } from './sse'
 
 export interface InvalidationHubOptions {
   /** Where events are kept for replay and shared between instances. Default `memoryStore()`. The hub closes it on `close()`. */
@@ -72,6 +72,7 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
       if (!connection.canSee(event.message)) continue
       frame ??= encodeEvent(event.id, event.message)
       write(connection, frame)
+      connection.sentId = event.id
     }
   }
 
@@ -86,6 +87,7 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
   function send(connection: Connection, event: StoredEvent): void {
     if (advance(connection, event.id) && connection.canSee(event.message)) {
       write(connection, encodeEvent(event.id, event.message))
+      connection.sentId = event.id
     }
   }
 
@@ -101,7 +103,16 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
   function startHeartbeat(): void {
     if (heartbeat !== undefined) return
     heartbeat = setInterval(() => {
-      for (const connection of connections) write(connection, heartbeatFrame)
+      for (const connection of connections) {
+        // Past events it may not see, the client's last event id moves too
+        // (an id with no data fires no event), so a reconnect under other
+        // segments' traffic is replayed, not 'unavailable' once that id ages out.
+        const { cursor } = connection
+        if (connection.live && cursor !== undefined && cursor !== connection.sentId) {
+          write(connection, heartbeatWithId(cursor))
+          connection.sentId = cursor
+        } else write(connection, heartbeatFrame)
+      }
     }, heartbeatMs)
     // The heartbeat alone must not keep a process alive.
     heartbeat.unref?.()
@@ -144,7 +155,7 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
     res.writeHead(200, sseHeaders)
     res.flushHeaders()
     res.socket?.setNoDelay(true)
-    connection = { res, canSee: segmentFilter(grant), live: false, pending: [], cursor: undefined, bufferLimit: 0 }
+    connection = { res, canSee: segmentFilter(grant), live: false, pending: [], cursor: undefined, sentId: undefined, bufferLimit: 0 }
     // Registered before the store is read, so that an event stored meanwhile
     // is parked in `pending` rather than lost:
     //   subscribe ── read replay / head ── sync ── pending (ids > cursor) ── live
@@ -160,6 +171,7 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
       // if no event reached it on this connection. It is omitted only while the
       // store is empty, which leaves the browser's last event id as it was.
       write(connection, encodeEvent(connection.cursor, { type: 'sync', replay }))
+      connection.sentId = connection.cursor
       // A replay is written in one go and may exceed the limit on its own.
       connection.bufferLimit = res.writableLength + maxBufferedBytes
       connection.live = true

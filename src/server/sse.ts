@@ -17,6 +17,14 @@ export const sseHeaders: OutgoingHttpHeaders = {
 export const heartbeatFrame = ': ping\n\n'
 
 /**
+ * The heartbeat with an id and no data: EventSource fires no event for it,
+ * but takes the id as its last event id (the SSE spec; Chromium does).
+ */
+export function heartbeatWithId(id: string): string {
+  return `: ping\nid: ${id}\n\n`
+}
+
+/**
  * One SSE event. JSON.stringify escapes line breaks inside strings, so the
  * message always fits on one `data:` line. Without an id the event leaves the
  * browser's last event id as it was.
