@@ -20,6 +20,7 @@ export type {
   QueryOptions,
   QueryStatus,
   Schema,
+  SchemaQueryOptions,
   SetOptions,
   Versioned,
 } from './core/types'
@@ -47,6 +48,7 @@ export {
   type CacheProviderProps,
   type Invalidate,
   type MutationStatus,
+  type QueryHookOptions,
   type UseCachedQueryOptions,
   type UseCachedQueryResult,
   type UseMutationOptions,

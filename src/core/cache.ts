@@ -12,6 +12,7 @@ import type {
   ModelVersionPolicy,
   QueryKey,
   QueryOptions,
+  SchemaQueryOptions,
   SetOptions,
 } from './types'
 
@@ -32,8 +33,8 @@ function checkName(name: string, value: unknown): void {
 export function createCache(options?: CacheOptions): Cache {
   const core = new CacheCore(options)
   const cache: Cache = {
-    fetch<T>(query: QueryOptions<T>): Promise<T> {
-      return core.fetchQuery(query, false, 'fetch')
+    fetch<T>(query: QueryOptions<T> | SchemaQueryOptions<T>): Promise<T> {
+      return core.fetchQuery(query as QueryOptions<T>, false, 'fetch')
     },
     get<T>(key: QueryKey, segment?: string): Entry<T> | undefined {
       const entry = core.lookup(key, segment, 'get')

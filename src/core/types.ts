@@ -64,6 +64,16 @@ export interface QueryOptions<T> {
   retry?: number | undefined
 }
 
+/**
+ * A query whose schema gives its data type: the fetcher may return anything
+ * (`res.json()`, a wider type, the input of a zod transform); the cache holds
+ * what the schema parsed.
+ */
+export interface SchemaQueryOptions<T> extends Omit<QueryOptions<T>, 'fetcher' | 'schema'> {
+  fetcher: (ctx: FetchContext) => Promise<unknown>
+  schema: Schema<T>
+}
+
 export type QueryStatus = 'pending' | 'success' | 'error'
 
 /** An immutable snapshot of one cached entry. */
@@ -174,6 +184,10 @@ export interface CacheStats {
 
 export interface Cache {
   /** Fresh data from the cache, else one (deduped) fetch. */
+  fetch<T>(query: QueryOptions<T> & { schema?: undefined }): Promise<T>
+  /** Fresh data from the cache, else one (deduped) fetch; the data has the schema's type. */
+  fetch<T>(query: SchemaQueryOptions<T>): Promise<T>
+  /** Fresh data from the cache, else one (deduped) fetch (query options built elsewhere). */
   fetch<T>(query: QueryOptions<T>): Promise<T>
   get<T>(key: QueryKey, segment?: string): Entry<T> | undefined
   set<T>(

@@ -3,6 +3,7 @@ export { CacheProvider, type CacheProviderProps } from './provider'
 export { useCache } from './use-cache'
 export {
   useCachedQuery,
+  type QueryHookOptions,
   type UseCachedQueryOptions,
   type UseCachedQueryResult,
 } from './use-cached-query'

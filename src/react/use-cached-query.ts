@@ -1,6 +1,6 @@
 import { useEffect, useLayoutEffect, useState, useSyncExternalStore } from 'react'
 import type { ObserverOptions } from '../core/observer'
-import type { QueryOptions } from '../core/types'
+import type { QueryOptions, SchemaQueryOptions } from '../core/types'
 import { useCacheContext } from './use-cache'
 import { QueryStore, type UseCachedQueryResult } from './tracked-result'
 
@@ -33,6 +33,15 @@ const useCommitEffect = typeof window === 'undefined' ? useEffect : useLayoutEff
  * The segment defaults to the provider's. The component re-renders only when
  * a field it has read changes.
  */
+export function useCachedQuery<T, S = T>(
+  options: UseCachedQueryOptions<T, S> & { schema?: undefined },
+): UseCachedQueryResult<T, S>
+/** With a schema, the data has the schema's (output) type, whatever the fetcher returns. */
+export function useCachedQuery<T, S = T>(
+  options: SchemaQueryOptions<T> & QueryHookOptions<T, S>,
+): UseCachedQueryResult<T, S>
+/** Query options built elsewhere (a shared `QueryOptions<T>`). */
+export function useCachedQuery<T, S = T>(options: UseCachedQueryOptions<T, S>): UseCachedQueryResult<T, S>
 export function useCachedQuery<T, S = T>(
   options: UseCachedQueryOptions<T, S>,
 ): UseCachedQueryResult<T, S> {

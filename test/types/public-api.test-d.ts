@@ -2,6 +2,7 @@
 // test/; vitest does not run *.test-d.ts files). Each `@ts-expect-error` is a call that
 // must NOT compile: tsc fails if it ever does.
 import { describe, expectTypeOf, it } from 'vitest'
+import { z } from 'zod'
 import {
   broadcastInvalidations,
   connectInvalidations,
@@ -16,6 +17,7 @@ import {
   type FetchContext,
   type InvalidationMessage,
   type NotModified,
+  type QueryOptions,
   type UseCachedQueryResult,
   type Versioned,
 } from '../../src/index'
@@ -71,6 +73,29 @@ describe('public types', () => {
       expectTypeOf<Count['refetch']>().returns.toEqualTypeOf<Promise<Recs>>()
       const options = { key: ['recs'], fetcher: async () => recs, select: (r: Recs) => r.products.length }
       expectTypeOf(useCachedQuery(options).data).toEqualTypeOf<number | undefined>()
+    })
+  })
+
+  it('a schema types the data, whatever the fetcher returns', () => {
+    typeOnly(() => {
+      const User = z.object({ id: z.number(), name: z.string() })
+      type User = z.infer<typeof User>
+      // `res.json()` is `any`: without the schema's type, data would be `any` too.
+      const json = useCachedQuery({ key: ['user'], schema: User, fetcher: async () => (await fetch('/user')).json() })
+      expectTypeOf(json.data).toEqualTypeOf<User | undefined>()
+      const unknownFetcher = async (): Promise<unknown> => null
+      expectTypeOf(useCachedQuery({ key: ['user'], schema: User, fetcher: unknownFetcher }).data).toEqualTypeOf<User | undefined>()
+      // A transform: the data is the schema's output, not the fetcher's type.
+      const Stamp = z.object({ at: z.string() }).transform(({ at }) => ({ at: new Date(at) }))
+      const stamp = useCachedQuery({ key: ['stamp'], schema: Stamp, fetcher: async () => ({ at: '2026-11-26' }) })
+      expectTypeOf(stamp.data).toEqualTypeOf<{ at: Date } | undefined>()
+      expectTypeOf(useCachedQuery({ key: ['user'], schema: User, fetcher: fetchJson('/user'), select: (u) => u.name }).data).toEqualTypeOf<string | undefined>()
+      expectTypeOf(createCache().fetch({ key: ['user'], schema: User, fetcher: async () => (await fetch('/user')).json() })).toEqualTypeOf<Promise<User>>()
+      // Without a schema nothing changes: an explicit type argument and fetchJson, or shared options.
+      expectTypeOf(useCachedQuery<Recs>({ key: ['recs'], fetcher: fetchJson('/recs') }).data).toEqualTypeOf<Recs | undefined>()
+      const shared: QueryOptions<Recs> = { key: ['recs'], fetcher: async () => recs }
+      expectTypeOf(useCachedQuery(shared).data).toEqualTypeOf<Recs | undefined>()
+      expectTypeOf(createCache().fetch(shared)).toEqualTypeOf<Promise<Recs>>()
     })
   })
 
