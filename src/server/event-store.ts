@@ -26,8 +26,11 @@ export interface EventStore {
   /**
    * Calls `listener` with every event stored from now on (by this process or,
    * for a shared store, any other), in id order. Returns the unsubscribe.
+   * A shared store calls `lost` when events were stored that it can no longer
+   * deliver (its reader fell behind the retention): the hub then ends its
+   * streams, and each browser's reconnect learns from the replay what to refetch.
    */
-  subscribe(listener: (event: StoredEvent) => void): () => void
+  subscribe(listener: (event: StoredEvent) => void, lost?: () => void): () => void
   /** Orders two ids of this store: negative, zero or positive. */
   compare(a: string, b: string): number
   /** Releases timers and connections. */

@@ -58,7 +58,17 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
   let heartbeat: ReturnType<typeof setInterval> | undefined
   let closing: Promise<void> | undefined
 
-  const unsubscribe = store.subscribe(deliver)
+  const unsubscribe = store.subscribe(deliver, endStreams)
+
+  // The store lost events before this hub could deliver them: every stream
+  // ends, each browser reconnects with its last id, and the replay answers
+  // 'unavailable', so it refetches what it shows.
+  function endStreams(): void {
+    for (const connection of [...connections]) {
+      forget(connection)
+      connection.res.end()
+    }
+  }
 
   function deliver(event: StoredEvent): void {
     // Encoded once for every client: fan-out is then one write per socket.

@@ -53,6 +53,7 @@ export function redisStore(options: RedisStoreOptions = {}): EventStore {
   }
   const where = `Redis at ${redactPassword(url)}`
   const listeners = new Set<(event: StoredEvent) => void>()
+  const lostListeners = new Set<() => void>()
   let clients: Promise<Clients> | undefined
   let closed = false
   const closing = new AbortController()
@@ -108,7 +109,23 @@ export function redisStore(options: RedisStoreOptions = {}): EventStore {
           after = (await newestId(reader, stream)) ?? '0-0'
           started()
         }
-        const reply = (await reader.xread('COUNT', 1000, 'BLOCK', blockMs, 'STREAMS', stream, after)) as XReadReply | null
+        // Read without blocking, with the stream's info in the same
+        // transaction: below its oldest entry (the boundary) everything was
+        // trimmed, so a reader whose last id is below it (it was disconnected,
+        // or busy, while more than `retain` events were stored) lost events it
+        // can never deliver.
+        const results = await reader.multi().xinfo('STREAM', stream).xread('COUNT', 1000, 'STREAMS', stream, after).exec()
+        const [info, read] = results ?? []
+        if (!info || !read) throw new Error(`${where} aborted the read transaction`)
+        if (read[0]) throw read[0]
+        // An error here is a missing key (nothing stored yet); a key of another type fails the XREAD.
+        if (!info[0] && fellBehind(parseStreamInfo(info[1]), after)) {
+          for (const listener of [...lostListeners]) listener()
+        }
+        // Caught up: wait for the next entry. A reader blocked here wakes at each
+        // XADD, before the entry after `after` can be trimmed.
+        const reply = ((read[1] as XReadReply | null) ??
+          (await reader.xread('COUNT', 1000, 'BLOCK', blockMs, 'STREAMS', stream, after))) as XReadReply | null
         backoff = 0
         for (const [, entries] of reply ?? []) {
           for (const [id, fields] of entries) {
@@ -182,12 +199,14 @@ export function redisStore(options: RedisStoreOptions = {}): EventStore {
       return newestId(await commandsReady(), stream)
     },
 
-    subscribe(listener) {
+    subscribe(listener, lost) {
       if (closed) return () => {}
       listeners.add(listener)
+      if (lost) lostListeners.add(lost)
       startReader()
       return () => {
         listeners.delete(listener)
+        if (lost) lostListeners.delete(lost)
       }
     },
 
@@ -198,6 +217,7 @@ export function redisStore(options: RedisStoreOptions = {}): EventStore {
       closed = true
       closing.abort()
       listeners.clear()
+      lostListeners.clear()
       if (backoffTimer !== undefined) clearTimeout(backoffTimer)
       if (!clients) return
       const opened = await clients.catch(() => undefined)
@@ -216,6 +236,20 @@ type XReadReply = [stream: string, entries: XEntry[]][]
 interface StreamInfo {
   lastGeneratedId: string | undefined
   firstEntryId: string | undefined
+  /** Entries ever added, and entries held now (entries-added is Redis 7+). */
+  entriesAdded: number | undefined
+  length: number | undefined
+}
+
+/**
+ * Whether a reader that has seen up to `after` missed trimmed entries: it is
+ * below the boundary entry, or it started on an empty stream ('0-0') and
+ * more entries were added than are held.
+ */
+function fellBehind(info: StreamInfo, after: string): boolean {
+  if (info.firstEntryId === undefined) return false
+  if (after !== '0-0') return compareStreamIds(after, info.firstEntryId) < 0
+  return info.entriesAdded !== undefined && info.length !== undefined && info.entriesAdded > info.length
 }
 
 function parseStreamInfo(reply: unknown): StreamInfo {
@@ -226,9 +260,12 @@ function parseStreamInfo(reply: unknown): StreamInfo {
   }
   const first = get('first-entry')
   const asString = (v: unknown) => (typeof v === 'string' ? v : undefined)
+  const asNumber = (v: unknown) => (typeof v === 'number' ? v : undefined)
   return {
     lastGeneratedId: asString(get('last-generated-id')),
     firstEntryId: Array.isArray(first) ? asString(first[0]) : undefined,
+    entriesAdded: asNumber(get('entries-added')),
+    length: asNumber(get('length')),
   }
 }
 
