@@ -105,3 +105,19 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
   const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
+
+/**
+ * Retries `attempt` until it resolves, for at most `timeoutMs`: for waiting on a
+ * real process (Redis coming back), each retry spaced by a short pause.
+ */
+export async function eventually<T>(attempt: () => Promise<T>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      return await attempt()
+    } catch (error) {
+      if (Date.now() > deadline) throw error
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+}

@@ -2,7 +2,7 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { redisStore } from '../../src/server'
-import { startTestRedis, type TestRedis } from '../helpers/redis'
+import { eventually, startTestRedis, type TestRedis } from '../helpers/redis'
 import { startHub } from './hub-setup'
 
 // How redisStore starts: before Redis is up, and on a key of another type.
@@ -15,19 +15,7 @@ afterAll(async () => {
   await redis?.stop()
 })
 
-async function eventually<T>(attempt: () => Promise<T>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    try {
-      return await attempt()
-    } catch (error) {
-      if (Date.now() > deadline) throw error
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-  }
-}
-
-describe('redisStore probes', () => {
+describe('redisStore starting', () => {
   it('a hub started before Redis is up starts delivering once Redis comes up', async () => {
     await redis.stop()
     const running = await startHub({ store: redisStore({ url: redis.url, stream: 'probe:late-start' }) })

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { redisStore, type InvalidationHubOptions } from '../../src/server'
 import type { InvalidationMessage } from '../../src/stream/schema'
-import { startTestRedis, type TestRedis } from '../helpers/redis'
+import { eventually, startTestRedis, type TestRedis } from '../helpers/redis'
 import { startHub, type HubServer } from './hub-setup'
 import { checkSegmentIsolation } from './segment-isolation'
 
@@ -42,20 +42,6 @@ async function hubOn(stream: string, options: Omit<InvalidationHubOptions, 'stor
   const running = await startHub({ ...hubOptions, store: redisStore({ url: redis.url, stream, retain }) })
   hubs.push(running)
   return running
-}
-
-// Retries `attempt` until it resolves, for at most `timeoutMs`: for waiting on a
-// real process (Redis coming back), each retry spaced by a short pause.
-async function eventually<T>(attempt: () => Promise<T>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    try {
-      return await attempt()
-    } catch (error) {
-      if (Date.now() > deadline) throw error
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-  }
 }
 
 describe('redisStore', () => {
