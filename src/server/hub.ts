@@ -187,7 +187,16 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
       connection.live = true
       const parked = connection.pending
       connection.pending = []
-      for (const event of parked) send(connection, event)
+      for (const event of parked) {
+        // After a replay, the parked events it already carried are skipped.
+        // Otherwise every parked event was stored after this client connected,
+        // even one the head read already counted: it is sent, not skipped.
+        if (replay === 'complete') send(connection, event)
+        else if (connection.canSee(event.message)) {
+          write(connection, encodeEvent(event.id, event.message))
+          connection.sentId = event.id
+        }
+      }
     } catch {
       // The store is unreachable: end the stream. EventSource reconnects on
       // its own and the next attempt replays from the same Last-Event-ID.
