@@ -243,6 +243,23 @@ describe('no stale overwrite (semantic 4)', () => {
     expect(cache.get(['recs'])?.data).toBe('answer-after-removal')
     detach()
   })
+
+  it("the same for a cache.fetch() on an entry nobody observes: its caller gets a fetch made after the removal", async () => {
+    const cache = createCache({ now: () => Date.now() })
+    cache.set(['k'], 'v0')
+    const { fetcher, calls, call } = controlledFetcher<string>()
+    const pending = cache.fetch({ key: ['k'], fetcher })
+    await flush()
+    expect(calls).toHaveLength(1)
+    void cache.invalidate({ key: ['k'] }, { mode: 'remove' })
+    call(0).resolve('answer-from-before-removal')
+    await flush()
+    expect(cache.get(['k'])?.data).toBeUndefined()
+    expect(calls).toHaveLength(2)
+    call(1).resolve('answer-after-removal')
+    await expect(pending).resolves.toBe('answer-after-removal')
+    expect(cache.get(['k'])?.data).toBe('answer-after-removal')
+  })
 })
 
 describe('joining a fetch while it starts', () => {

@@ -172,6 +172,16 @@ describe('clear()', () => {
     detach()
   })
 
+  it('an observer that has rendered but is not subscribed yet never shows the removed data', () => {
+    const cache = createCache({ now: () => Date.now() })
+    cache.set(['me'], 'ada')
+    const { fetcher } = controlledFetcher<string>()
+    const observer = observe(cache, { key: ['me'], fetcher })
+    expect(observer.getSnapshot()?.data).toBe('ada')
+    cache.clear()
+    expect(observer.getSnapshot()).toBeUndefined()
+  })
+
   it('leaves the cache usable', async () => {
     const cache = createCache({ now: () => Date.now() })
     cache.set(['a'], 1)
