@@ -86,6 +86,7 @@ describe('ETag (semantic 10)', () => {
     cache.subscribe((event) => events.push(event))
     await cache.fetch({ key: ['doc'], fetcher: async () => notModified })
     const updates = events.filter((event): event is Extract<CacheEvent, { type: 'updated' }> => event.type === 'updated')
+    expect(updates.length).toBeGreaterThan(0) // isFetching flipped, at least
     expect(updates.every((event) => event.entry.data === doc)).toBe(true)
   })
 
@@ -105,6 +106,7 @@ describe('ETag (semantic 10)', () => {
     await flush()
     expect(observer.getSnapshot()?.data).toBe(doc)
     expect(observer.getSnapshot()?.isStale).toBe(false)
+    expect(seen.length).toBeGreaterThan(0)
     expect(seen.every((entry) => entry?.data === doc)).toBe(true)
     detach()
   })

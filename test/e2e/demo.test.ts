@@ -14,7 +14,12 @@ let bundle: PageBundle | undefined
 let redis: TestRedis | undefined
 
 beforeAll(async () => {
-  ;[bundle, browser, redis] = await Promise.all([buildPage(), launchChromium(), startTestRedis()])
+  // Each part is kept as it starts: if another fails, afterAll still stops it.
+  await Promise.all([
+    buildPage().then((built) => (bundle = built)),
+    launchChromium().then((launched) => (browser = launched)),
+    startTestRedis().then((started) => (redis = started)),
+  ])
 })
 
 afterAll(async () => {

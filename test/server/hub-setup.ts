@@ -15,7 +15,10 @@ export interface HubServer {
 export async function startHub(options: InvalidationHubOptions = {}): Promise<HubServer> {
   const hub = createInvalidationHub(options)
   const server = createServer(hub.handler)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', resolve)
+  })
   const url = urlOf(server)
   const streams: SseStream[] = []
   return {

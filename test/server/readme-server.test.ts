@@ -55,6 +55,8 @@ async function startExample(env: Record<string, string>): Promise<RunningExample
     }
     const fail = (why: string) => {
       clearTimeout(timer)
+      // A child that never listened is stopped here: nobody else holds it.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
       reject(new Error(`${examplePath} ${why}; output:\n${output}`))
     }
     child.stdout?.on('data', onData)
