@@ -28,9 +28,9 @@ export interface NotModified {
   readonly [notModifiedBrand]: true
 }
 
-/** What a fetcher is given. */
-export interface FetchContext {
-  key: QueryKey
+/** What a fetcher is given; `key` has the type of the query's key (a tuple, for a literal key). */
+export interface FetchContext<K extends QueryKey = QueryKey> {
+  key: K
   segment: string | undefined
   /** Aborted when nobody waits for the result any more. */
   signal: AbortSignal
@@ -45,9 +45,10 @@ export interface Schema<T> {
   safeParse(input: unknown): { success: boolean; data?: T; error?: unknown }
 }
 
-export interface QueryOptions<T> {
-  key: QueryKey
-  fetcher: (ctx: FetchContext) => Promise<T | Versioned<T> | NotModified>
+export interface QueryOptions<T, K extends QueryKey = QueryKey> {
+  key: K
+  // A method, so a query built for a literal key is still a QueryOptions<T>.
+  fetcher(ctx: FetchContext<K>): Promise<T | Versioned<T> | NotModified>
   /** Scopes the entry: a user segment, an experiment arm, a tenant. */
   segment?: string | undefined
   /** What the entry depends on: invalidating any of them hits it. */
@@ -69,8 +70,8 @@ export interface QueryOptions<T> {
  * (`res.json()`, a wider type, the input of a zod transform); the cache holds
  * what the schema parsed.
  */
-export interface SchemaQueryOptions<T> extends Omit<QueryOptions<T>, 'fetcher' | 'schema'> {
-  fetcher: (ctx: FetchContext) => Promise<unknown>
+export interface SchemaQueryOptions<T, K extends QueryKey = QueryKey> extends Omit<QueryOptions<T, K>, 'fetcher' | 'schema'> {
+  fetcher(ctx: FetchContext<K>): Promise<unknown>
   schema: Schema<T>
 }
 
@@ -184,9 +185,9 @@ export interface CacheStats {
 
 export interface Cache {
   /** Fresh data from the cache, else one (deduped) fetch. */
-  fetch<T>(query: QueryOptions<T> & { schema?: undefined }): Promise<T>
+  fetch<T, const K extends QueryKey = QueryKey>(query: QueryOptions<T, K> & { schema?: undefined }): Promise<T>
   /** Fresh data from the cache, else one (deduped) fetch; the data has the schema's type. */
-  fetch<T>(query: SchemaQueryOptions<T>): Promise<T>
+  fetch<T, const K extends QueryKey = QueryKey>(query: SchemaQueryOptions<T, K>): Promise<T>
   /** Fresh data from the cache, else one (deduped) fetch (query options built elsewhere). */
   fetch<T>(query: QueryOptions<T>): Promise<T>
   get<T>(key: QueryKey, segment?: string): Entry<T> | undefined

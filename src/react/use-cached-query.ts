@@ -1,6 +1,6 @@
 import { useEffect, useLayoutEffect, useState, useSyncExternalStore } from 'react'
 import type { ObserverOptions } from '../core/observer'
-import type { QueryOptions, SchemaQueryOptions } from '../core/types'
+import type { QueryKey, QueryOptions, SchemaQueryOptions } from '../core/types'
 import { useCacheContext } from './use-cache'
 import { QueryStore, type UseCachedQueryResult } from './tracked-result'
 
@@ -22,7 +22,7 @@ export interface QueryHookOptions<T, S = T> {
   refetchOnReconnect?: boolean | undefined
 }
 
-export interface UseCachedQueryOptions<T, S = T> extends QueryOptions<T>, QueryHookOptions<T, S> {}
+export interface UseCachedQueryOptions<T, S = T, K extends QueryKey = QueryKey> extends QueryOptions<T, K>, QueryHookOptions<T, S> {}
 
 // Runs at commit in the browser; on a server (where React 18 warns about a
 // layout effect, and no effect runs anyway) a plain effect.
@@ -33,12 +33,12 @@ const useCommitEffect = typeof window === 'undefined' ? useEffect : useLayoutEff
  * The segment defaults to the provider's. The component re-renders only when
  * a field it has read changes.
  */
-export function useCachedQuery<T, S = T>(
-  options: UseCachedQueryOptions<T, S> & { schema?: undefined },
+export function useCachedQuery<T, S = T, const K extends QueryKey = QueryKey>(
+  options: UseCachedQueryOptions<T, S, K> & { schema?: undefined },
 ): UseCachedQueryResult<T, S>
 /** With a schema, the data has the schema's (output) type, whatever the fetcher returns. */
-export function useCachedQuery<T, S = T>(
-  options: SchemaQueryOptions<T> & QueryHookOptions<T, S>,
+export function useCachedQuery<T, S = T, const K extends QueryKey = QueryKey>(
+  options: SchemaQueryOptions<T, K> & QueryHookOptions<T, S>,
 ): UseCachedQueryResult<T, S>
 /** Query options built elsewhere (a shared `QueryOptions<T>`). */
 export function useCachedQuery<T, S = T>(options: UseCachedQueryOptions<T, S>): UseCachedQueryResult<T, S>

@@ -99,6 +99,28 @@ describe('public types', () => {
     })
   })
 
+  it("a fetcher's ctx.key has the type of the query's key", () => {
+    typeOnly(() => {
+      const fetchTodo = async (id: number) => ({ id })
+      const id = 7 as number
+      useCachedQuery({ key: ['todo', id], fetcher: ({ key: [, todoId] }) => fetchTodo(todoId) })
+      useCachedQuery({ key: ['todo', { id }], fetcher: ({ key }) => fetchTodo(key[1].id) })
+      void createCache().fetch({ key: ['todo', id], fetcher: ({ key }) => fetchTodo(key[1]) })
+      useCachedQuery({
+        key: ['todo', id],
+        schema: z.object({ id: z.number() }),
+        fetcher: ({ key: [, todoId] }) => fetchTodo(todoId),
+      })
+      // A query built for a literal key is still a QueryOptions<T>.
+      const todoQuery = (n: number) => ({ key: ['todo', n] as const, fetcher: ({ key }: FetchContext<readonly ['todo', number]>) => fetchTodo(key[1]) })
+      const shared: QueryOptions<{ id: number }> = todoQuery(1)
+      expectTypeOf(useCachedQuery(todoQuery(2)).data).toEqualTypeOf<{ id: number } | undefined>()
+      void shared
+      // @ts-expect-error the key's second element is a number
+      useCachedQuery({ key: ['todo', id], fetcher: ({ key }) => fetchTodo(key[1].length) })
+    })
+  })
+
   it('useCachedQuery narrows data and error by status', () => {
     typeOnly(() => {
       const query = useCachedQuery({ key: ['recs'], fetcher: async () => recs })
