@@ -86,12 +86,13 @@ export function useMutation<TData, TVars = void>(
       const targets = typeof opts.invalidates === 'function' ? opts.invalidates(data, vars) : opts.invalidates
       // Marking is synchronous; the refetches go on in the background.
       for (const target of targets ?? []) void ctx.cache.invalidate(target).catch(ignore)
+      opts.onSuccess?.(data, vars)
     } catch (thrown) {
-      // A bad target, or an `invalidates` function that throws: the call settles as failed.
+      // A bad target, or an `invalidates` or `onSuccess` that throws: the call
+      // settles as failed (as in TanStack Query), never as a success that rejects.
       return fail(toError(thrown))
     }
     report({ status: 'success', data, error: undefined })
-    opts.onSuccess?.(data, vars)
     return data
   }, [])
 

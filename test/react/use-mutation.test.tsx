@@ -401,6 +401,28 @@ describe('useMutation: optimistic updates', () => {
 })
 
 describe('useMutation when code around the mutation throws', () => {
+  it('settles as failed, once, when `onSuccess` throws (not a success whose mutateAsync rejects)', async () => {
+    const onError = vi.fn()
+    const { handle } = mountMutation({
+      mutationFn: async (_: void) => 'ok',
+      onSuccess: () => {
+        throw new Error('bug in onSuccess')
+      },
+      onError,
+    })
+    let rejected: unknown
+    await act(async () => {
+      rejected = await handle.current.mutateAsync().then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+    })
+    expect((rejected as Error | undefined)?.message).toBe('bug in onSuccess')
+    expect(handle.current.status).toBe('error')
+    expect(handle.current.error?.message).toBe('bug in onSuccess')
+    expect(onError).toHaveBeenCalledTimes(1)
+  })
+
   it('settles as failed, once, when `invalidates` throws', async () => {
     const onError = vi.fn()
     const { handle } = mountMutation({
