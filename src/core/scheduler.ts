@@ -84,7 +84,8 @@ export class ConcurrencyGate {
       }
       const onAbort = () => {
         waiter.cancelled = true
-        this.queued--
+        // Nothing left waiting: drop the aborted waiters now, not when a slot frees.
+        if (--this.queued === 0) this.waiting.length = this.head = 0
         reject(signal.reason)
       }
       signal.addEventListener('abort', onAbort, { once: true })

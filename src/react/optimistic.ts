@@ -72,7 +72,21 @@ export function applyOptimistic(
   const own = stack
   const release = () => {
     layer.settled = true
-    if (own.layers.every((l) => l.settled) && entries.get(id) === own) entries.delete(id)
+    const layers = own.layers
+    const first = layers.findIndex((l) => !l.settled)
+    if (first < 0) {
+      if (entries.get(id) === own) entries.delete(id)
+    } else if (first > 0) {
+      // Settled layers before every unsettled one can never be undone: they
+      // become part of the base, so an entry whose mutations overlap without
+      // pause does not keep (and replay on each rollback) all of them.
+      try {
+        own.base = fold(own.base, layers.slice(0, first))
+        layers.splice(0, first)
+      } catch {
+        // An updater that throws on the base: they stay, replayed as before.
+      }
+    }
   }
   return {
     confirm: release,

@@ -16,6 +16,8 @@ export interface Connection {
   readonly canSee: (message: InvalidationMessage) => boolean
   live: boolean
   pending: { id: string; message: InvalidationMessage }[]
+  /** The encoded size of `pending`: a client parked past maxBufferedBytes is dropped. */
+  parkedBytes: number
   /** The newest event id this client is past; only later events are sent. */
   cursor: string | undefined
   /** The last id written to it: what its EventSource would send back as Last-Event-ID. */

@@ -75,7 +75,15 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
     let frame: string | undefined
     for (const connection of connections) {
       if (!connection.live) {
-        connection.pending.push(event)
+        // Parked until its replay is written. A client that stops reading
+        // mid-replay never gets there: past the allowance it is dropped, as a
+        // live one is, and its reconnect replays from the store.
+        frame ??= encodeEvent(event.id, event.message)
+        connection.parkedBytes += frame.length
+        if (connection.parkedBytes > maxBufferedBytes) {
+          forget(connection)
+          connection.res.destroy()
+        } else connection.pending.push(event)
         continue
       }
       if (!advance(connection, event.id)) continue
@@ -165,7 +173,7 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
     res.writeHead(200, sseHeaders)
     res.flushHeaders()
     res.socket?.setNoDelay(true)
-    connection = { res, canSee: segmentFilter(grant), live: false, pending: [], cursor: undefined, sentId: undefined, bufferLimit: 0 }
+    connection = { res, canSee: segmentFilter(grant), live: false, pending: [], parkedBytes: 0, cursor: undefined, sentId: undefined, bufferLimit: 0 }
     // Registered before the store is read, so that an event stored meanwhile
     // is parked in `pending` rather than lost:
     //   subscribe ── read replay / head ── sync ── pending (ids > cursor) ── live
