@@ -178,11 +178,16 @@ export class QueryEntry implements Indexable {
     })
   }
 
-  /** Takes the latest query options: the fetcher, times, and what the entry depends on. */
-  applyOptions(options: QueryOptions<unknown>): void {
+  /**
+   * Takes the latest query options: the fetcher, times, and what the entry
+   * depends on. A render's (`rendering`) new staleTime restamps nothing: two
+   * hooks on one entry with different staleTimes would re-render each other
+   * for ever. Its observer applies it when React commits (Observer.sync).
+   */
+  applyOptions(options: QueryOptions<unknown>, rendering?: boolean): void {
     const staleTime = this.query?.staleTime
     this.query = options
-    if (options.staleTime !== staleTime) this.host.staleTimeChanged(this)
+    if (options.staleTime !== staleTime && !rendering) this.host.staleTimeChanged(this)
     if (options.tags !== undefined) this.applyTags(options.tags)
     if (options.model !== this.indexedModel) {
       this.indexedModel = options.model

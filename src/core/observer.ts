@@ -117,7 +117,7 @@ class Observer<T> implements QueryObserver<T>, Attached {
     // The same entry: the latest fetcher, times and tags reach it now (no
     // fetch, no notification), so a commit need not sync for them.
     const entry = this.attachedTo
-    if (entry?.id === this.id) entry.applyOptions(options as QueryOptions<unknown>)
+    if (entry?.id === this.id) entry.applyOptions(options as QueryOptions<unknown>, true)
   }
 
   get watched(): string {
@@ -136,6 +136,8 @@ class Observer<T> implements QueryObserver<T>, Attached {
     } else if (this.enabled && !this.syncedEnabled) this.mount()
     this.syncedEnabled = this.enabled
     if (this.options.refetchInterval !== this.intervalMs) this.startInterval()
+    // A render's staleTime is applied here, at commit (see QueryEntry.applyOptions).
+    this.core.staleTimeChanged(this.attachedTo!)
   }
 
   getSnapshot(): Entry<T> | undefined {

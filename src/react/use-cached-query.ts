@@ -71,6 +71,6 @@ export function useCachedQuery<T, S = T>(
   store.placeholderData = options.placeholderData
   useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot)
   const { watched } = store.observer
-  useCommitEffect(() => store.observer.sync(), [store, watched, options.enabled !== false, options.refetchInterval])
+  useCommitEffect(() => store.observer.sync(), [store, watched, options.enabled !== false, options.refetchInterval, options.staleTime])
   return store.read()
 }

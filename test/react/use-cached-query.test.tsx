@@ -488,3 +488,31 @@ describe('cache.clear() while queries are mounted (a logout)', () => {
     expect(never).not.toHaveBeenCalled()
   })
 })
+
+describe('two hooks on one key with different staleTime (a React review)', () => {
+  it('do not re-render each other forever when both read isStale', async () => {
+    cache.set(['k'], 'cached')
+    await settle(100)
+    const renders = { a: 0, b: 0 }
+    function View({ name, staleTime }: { name: 'a' | 'b'; staleTime: number }) {
+      renders[name]++
+      const q = useCachedQuery({ key: ['k'], fetcher: () => new Promise<string>(() => {}), staleTime })
+      return <p>{`${name}:${q.isStale}`}</p>
+    }
+    renderWith(
+      cache,
+      <>
+        <View name="a" staleTime={60_000} />
+        <View name="b" staleTime={0} />
+      </>,
+    )
+    await settle()
+    const before = renders.a + renders.b
+    for (let i = 0; i < 20; i++) await settle(1)
+    const after = renders.a + renders.b
+    // Nothing changes with time here (no fetch lands, no timer is due):
+    // the two components must settle down.
+    expect(after - before).toBe(0)
+    expect(screen.getByText(/^a:/)).toBeTruthy()
+  })
+})
