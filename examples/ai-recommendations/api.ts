@@ -154,8 +154,10 @@ async function reset(ctx: ApiContext, _req: IncomingMessage, res: ServerResponse
   const modelChanged = ctx.model.version !== ctx.initialModelVersion
   ctx.model.version = ctx.initialModelVersion
   ctx.stats.reset()
+  // The version first, lazily (it marks nothing), then one invalidation of
+  // everything: each list refetches once, under the restored version.
   if (modelChanged) {
-    await ctx.publish({ type: 'model-version', model: modelName, version: ctx.model.version, policy: 'immediate' })
+    await ctx.publish({ type: 'model-version', model: modelName, version: ctx.model.version, policy: 'lazy' })
   }
   await ctx.publish({ type: 'invalidate', all: true, mode: 'stale' })
   sendJson(res, 200, { version: ctx.model.version })

@@ -13,6 +13,7 @@ export function renderPage(bootstrap: Bootstrap): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>cachet demo: AI recommendations</title>
+<link rel="icon" href="data:,">
 <style>${styles}</style>
 </head>
 <body>

@@ -26,7 +26,11 @@ export function fetchJson<T = unknown>(
     const signal = init?.signal ? eitherSignal(init.signal, ctx.signal) : ctx.signal
     const response = await fetch(url, { ...init, headers, signal })
     const { status } = response
-    if (status === 304) return notModified
+    if (status === 304) {
+      // Its empty body is read, so DevTools shows the request finished, not cancelled.
+      await response.text()
+      return notModified
+    }
     if (!response.ok) throw httpError(`fetchJson: ${String(url)} answered ${status} ${response.statusText}`.trim(), status)
     const text = status === 204 || status === 205 ? '' : await response.text()
     let data: T

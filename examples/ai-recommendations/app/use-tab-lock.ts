@@ -5,10 +5,11 @@ import { useEffect, useState } from 'react'
  * does at a time, and when it closes the next waiting tab takes over.
  *
  * The demo opens the server-sent event stream only in the tab that holds the
- * lock; broadcastInvalidations carries what it receives to the others. With a
- * stream in every tab, each tab would get every server event twice (once from
- * its own stream, once relayed from each other tab) and refetch twice.
- * Without Web Locks every tab connects.
+ * lock; broadcastInvalidations carries what it receives to the others. A
+ * stream in every tab would work too (a tab applies each server event once,
+ * by its id, whichever way it comes), but costs the server one connection per
+ * tab. Without Web Locks every tab connects. The relay carries invalidations
+ * and model versions, not `set` messages: those reach the lock holder only.
  *
  * When the tab holding the lock closes, the next one connects afresh: an event
  * published in that moment is missed. The demo accepts that; an app could
