@@ -30,6 +30,7 @@ const internalMembers = [
   'listener', // Observer
   'sync', // Observer: follow the options at commit
   'watched',
+  'committed', // Observer: the entry React last committed
   'syncedEnabled',
   'emit',
   'settle',

@@ -42,6 +42,8 @@ export interface QueryObserver<T> {
   sync(): void
   /** The entry the options name (key hash and segment): a commit needs `sync` when it changed. */
   readonly watched: string
+  /** The entry it is attached to (what React last committed), if any. */
+  readonly committed: string | undefined
   /**
    * Attach: the observer counts as one of the entry's observers and fetches when
    * enabled and the entry is missing or stale. Returns detach.
@@ -122,6 +124,10 @@ class Observer<T> implements QueryObserver<T>, Attached {
 
   get watched(): string {
     return this.id
+  }
+
+  get committed(): string | undefined {
+    return this.attachedTo?.id
   }
 
   sync(): void {

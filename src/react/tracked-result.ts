@@ -94,7 +94,15 @@ export class QueryStore<T, S> {
   }
 
   // Arrow properties: stable identities for useSyncExternalStore.
-  readonly subscribe = (listener: () => void): (() => void) => this.observer.subscribe(listener)
+  readonly subscribe = (listener: () => void): (() => void) =>
+    this.observer.subscribe(() => {
+      // A render moved to a key React has not committed (a transition that
+      // suspends): a change of the committed key must still re-render, though
+      // the moved-to key's state may look the same. A new object makes React
+      // render the committed key again, which reads its own state.
+      if (this.observer.watched !== this.observer.committed) this.returned = { ...(this.returned ?? this.current!) }
+      listener()
+    })
 
   /** A stable function for users, made the first time a component reads it (most never do). */
   get refetch(): () => Promise<T> {

@@ -422,6 +422,68 @@ describe('a key change in a render React does not commit', () => {
     await settle()
     expect(screen.getByText('1:uno')).toBeTruthy()
   })
+
+  it("shows the shown key's data landing even when the two keys' states look alike (both pending)", async () => {
+    const never = new Promise<never>(() => {})
+    const Sibling = ({ id }: { id: number }) => (id === 2 ? use(never) : null)
+    const { fetcher, call } = controlledFetcher<string>()
+    function View({ id }: { id: number }) {
+      const q = useCachedQuery({ key: ['k', id], fetcher, staleTime: 60_000, enabled: id === 1 })
+      return <p>{`${id}:${q.status}:${q.data ?? '-'}`}</p>
+    }
+    let go!: () => void
+    function App() {
+      const [id, setId] = useState(1)
+      const [, start] = useTransition()
+      go = () => start(() => setId(2))
+      return (
+        <Suspense fallback={<p>fallback</p>}>
+          <View id={id} />
+          <Sibling id={id} />
+        </Suspense>
+      )
+    }
+    renderWith(cache, <App />)
+    await settle()
+    expect(screen.getByText('1:pending:-')).toBeTruthy()
+    await act(async () => go())
+    await settle()
+    expect(screen.getByText('1:pending:-')).toBeTruthy()
+    call(0).resolve('one')
+    await settle()
+    expect(screen.getByText('1:success:one')).toBeTruthy()
+  })
+
+  it("shows a write to the shown key even when the other key selects the same value", async () => {
+    cache.set(['k', 1], 'same')
+    cache.set(['k', 2], 'same')
+    const never = new Promise<never>(() => {})
+    const Sibling = ({ id }: { id: number }) => (id === 2 ? use(never) : null)
+    const fetcher = vi.fn(async () => 'fetched')
+    function View({ id }: { id: number }) {
+      const q = useCachedQuery({ key: ['k', id], fetcher, staleTime: 60_000 })
+      return <p>{`${id}:${q.data}`}</p>
+    }
+    let go!: () => void
+    function App() {
+      const [id, setId] = useState(1)
+      const [, start] = useTransition()
+      go = () => start(() => setId(2))
+      return (
+        <Suspense fallback={<p>fallback</p>}>
+          <View id={id} />
+          <Sibling id={id} />
+        </Suspense>
+      )
+    }
+    renderWith(cache, <App />)
+    await act(async () => go())
+    await settle()
+    expect(screen.getByText('1:same')).toBeTruthy()
+    act(() => cache.set(['k', 1], 'changed'))
+    await settle()
+    expect(screen.getByText('1:changed')).toBeTruthy()
+  })
 })
 
 describe('cache.clear() while queries are mounted (a logout)', () => {
