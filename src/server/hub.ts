@@ -200,9 +200,12 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
         // Otherwise every parked event was stored after this client connected,
         // even one the head read already counted: it is sent, not skipped.
         if (replay === 'complete') send(connection, event)
-        else if (connection.canSee(event.message)) {
-          write(connection, encodeEvent(event.id, event.message))
-          connection.sentId = event.id
+        else {
+          advance(connection, event.id) // the cursor moves past a newer one
+          if (connection.canSee(event.message)) {
+            write(connection, encodeEvent(event.id, event.message))
+            connection.sentId = event.id
+          }
         }
       }
     } catch {

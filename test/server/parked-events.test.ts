@@ -58,4 +58,29 @@ describe('events stored while a client connects', () => {
     expect(messages[1]!.id).toBe(shown)
     expect(a.raw).not.toContain('secret-B')
   })
+
+  it("never moves the client's last event id back: a heartbeat after parked events carries the newest", async () => {
+    const inner = memoryStore()
+    const gate = deferred<void>()
+    const reading = deferred<void>()
+    // The head is read before the publishes below, so the parked events are newer than it.
+    const store: EventStore = {
+      ...inner,
+      lastId: async () => {
+        const head = await inner.lastId()
+        reading.resolve()
+        await gate.promise
+        return head
+      },
+    }
+    running = await startHub({ store, heartbeatMs: 20 })
+    await running.hub.publish({ type: 'invalidate', tags: ['start'] })
+    const client = await running.connect()
+    await reading.promise
+    const parked = await running.hub.publish({ type: 'invalidate', tags: ['parked'] })
+    gate.resolve()
+    await client.waitFor((s) => s.frames().filter((f) => f.comments.length > 0).length >= 2, 'two heartbeats')
+    const ids = client.frames().flatMap((f) => (f.id === undefined ? [] : [f.id]))
+    expect(ids.at(-1)).toBe(parked)
+  })
 })
