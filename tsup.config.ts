@@ -30,7 +30,7 @@ const internalMembers = [
   'listener', // Observer
   'sync', // Observer: follow the options at commit
   'watched',
-  'committed', // Observer: the entry React last committed
+  'moving', // Observer: its options name an entry it is not attached to
   'syncedEnabled',
   'emit',
   'settle',

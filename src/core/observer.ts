@@ -42,8 +42,8 @@ export interface QueryObserver<T> {
   sync(): void
   /** The entry the options name (key hash and segment): a commit needs `sync` when it changed. */
   readonly watched: string
-  /** The entry it is attached to (what React last committed), if any. */
-  readonly committed: string | undefined
+  /** The options name another entry than the one it is attached to (a render React has not committed). */
+  readonly moving: boolean
   /**
    * Attach: the observer counts as one of the entry's observers and fetches when
    * enabled and the entry is missing or stale. Returns detach.
@@ -126,8 +126,8 @@ class Observer<T> implements QueryObserver<T>, Attached {
     return this.id
   }
 
-  get committed(): string | undefined {
-    return this.attachedTo?.id
+  get moving(): boolean {
+    return this.attachedTo?.id !== this.id
   }
 
   sync(): void {

@@ -100,7 +100,7 @@ export class QueryStore<T, S> {
       // suspends): a change of the committed key must still re-render, though
       // the moved-to key's state may look the same. A new object makes React
       // render the committed key again, which reads its own state.
-      if (this.observer.watched !== this.observer.committed) this.returned = { ...(this.returned ?? this.current!) }
+      if (this.observer.moving) this.returned = { ...(this.returned ?? this.current!) }
       listener()
     })
 
