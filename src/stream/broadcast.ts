@@ -22,7 +22,8 @@ const applying = new WeakMap<Cache, number>()
  * Relays this cache's invalidations and model-version changes to every other
  * tab on the same BroadcastChannel, and applies theirs here. What a tab
  * receives it applies without posting it again, so there is no echo.
- * Returns a function that stops relaying and closes the channel.
+ * Returns a function that stops relaying and closes the channel. Where there
+ * is no BroadcastChannel (Safari before 15.4) it relays nothing and returns a no-op.
  *
  * Invalidations whose target has a `predicate` are not sent: a function cannot
  * cross tabs, and dropping it would widen the invalidation to more entries
@@ -36,7 +37,8 @@ const applying = new WeakMap<Cache, number>()
 export function broadcastInvalidations(cache: Cache, options: BroadcastOptions = {}): () => void {
   const name = options.channel ?? 'cachet'
   const Channel = (globalThis as { BroadcastChannel?: typeof BroadcastChannel }).BroadcastChannel
-  if (!Channel) throw new Error('broadcastInvalidations: no BroadcastChannel in this environment.')
+  // Safari before 15.4 has none: each tab then works on its own, as without the relay.
+  if (!Channel) return () => {}
   const channel = new Channel(name)
 
   // The cache emits its `invalidated` / `model-version` event synchronously
