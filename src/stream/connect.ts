@@ -2,7 +2,7 @@ import { backoff } from '../core/fetch-run'
 import { reportError } from '../core/report-error'
 import { after, type Cancel } from '../core/scheduler'
 import type { Cache } from '../core/types'
-import type { ServerEvent } from './applied-events'
+import { applyingEvent, wasApplied, type ServerEvent } from './applied-events'
 import { applyOnce } from './apply-message'
 import { parseInvalidationMessage } from './schema'
 
@@ -109,8 +109,16 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
   // everything stale: per the invalidate semantics only entries with observers
   // (the active ones) refetch now, the rest refetch on their next use. That is
   // exactly "invalidate active entries" without asking the core who observes what.
-  const invalidateActive = () => {
-    cache.invalidate({}).catch(report)
+  //
+  // A sync's gap is the same for every tab that reconnected to it (a hub
+  // restart reconnects them all): keyed on the sync's id, each tab applies it
+  // once, whether from its own stream or relayed from another tab.
+  const invalidateActive = (sync?: ServerEvent) => {
+    const event = sync && { id: `sync:${sync.id}`, stream: sync.stream }
+    if (event && wasApplied(cache, event)) return
+    const run = () => void cache.invalidate({}).catch(report)
+    if (event) applyingEvent(cache, event, run)
+    else run()
   }
 
   const onOpen = () => {
@@ -170,7 +178,7 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
       syncSeen = true
       if (!awaitingSync) return
       awaitingSync = false
-      if (message.replay !== 'complete') invalidateActive()
+      if (message.replay !== 'complete') invalidateActive(serverEvent)
       return
     }
     // (The `sync` bookkeeping above never skips an event another tab relayed.)
