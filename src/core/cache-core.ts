@@ -468,7 +468,10 @@ export class CacheCore implements EntryHost {
     // Mounted queries never show the removed data again: each moves to a new
     // entry for its key (pending), and fetches it when enabled, as after a
     // remove-mode invalidation.
-    for (const observer of observers) observer.sync(), observer.notify()
+    for (const observer of observers) {
+      observer.sync()
+      observer.notify()
+    }
   }
 
   stats(): CacheStats {

@@ -88,9 +88,7 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
       }
       if (!advance(connection, event.id)) continue
       if (!connection.canSee(event.message)) continue
-      frame ??= encodeEvent(event.id, event.message)
-      write(connection, frame)
-      connection.sentId = event.id
+      writeEvent(connection, event.id, (frame ??= encodeEvent(event.id, event.message)))
     }
   }
 
@@ -102,11 +100,16 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
     return true
   }
 
-  function send(connection: Connection, event: StoredEvent): void {
-    if (advance(connection, event.id) && connection.canSee(event.message)) {
-      write(connection, encodeEvent(event.id, event.message))
-      connection.sentId = event.id
-    }
+  /** Sends an event the client may see; with `skipSeen`, not one its cursor is already past. */
+  function send(connection: Connection, event: StoredEvent, skipSeen = true): void {
+    if (!advance(connection, event.id) && skipSeen) return
+    if (connection.canSee(event.message)) writeEvent(connection, event.id, encodeEvent(event.id, event.message))
+  }
+
+  /** Writes one event's frame; its id is then what the client's EventSource holds. */
+  function writeEvent(connection: Connection, id: string, frame: string): void {
+    write(connection, frame)
+    connection.sentId = id
   }
 
   function write(connection: Connection, frame: string): void {
@@ -195,19 +198,10 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
       connection.live = true
       const parked = connection.pending
       connection.pending = []
-      for (const event of parked) {
-        // After a replay, the parked events it already carried are skipped.
-        // Otherwise every parked event was stored after this client connected,
-        // even one the head read already counted: it is sent, not skipped.
-        if (replay === 'complete') send(connection, event)
-        else {
-          advance(connection, event.id) // the cursor moves past a newer one
-          if (connection.canSee(event.message)) {
-            write(connection, encodeEvent(event.id, event.message))
-            connection.sentId = event.id
-          }
-        }
-      }
+      // After a replay, the parked events it already carried are skipped.
+      // Otherwise every parked event was stored after this client connected,
+      // even one the head read already counted: it is sent, not skipped.
+      for (const event of parked) send(connection, event, replay === 'complete')
     } catch {
       // The store is unreachable: end the stream. EventSource reconnects on
       // its own and the next attempt replays from the same Last-Event-ID.

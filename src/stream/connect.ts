@@ -113,6 +113,7 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
   // A sync's gap is the same for every tab that reconnected to it (a hub
   // restart reconnects them all): keyed on the sync's id, each tab applies it
   // once, whether from its own stream or relayed from another tab.
+  // applyOnce's two steps, inline: applyMessage would add an options argument to this invalidate({}).
   const invalidateActive = (sync?: ServerEvent) => {
     const event = sync && { id: `sync:${sync.id}`, stream: sync.stream }
     if (event && wasApplied(cache, event)) return

@@ -391,15 +391,14 @@ describe('a select that throws', () => {
 })
 
 describe('a key change in a render React does not commit', () => {
-  it('keeps the shown key observed, and does not fetch the key of the discarded render', async () => {
-    cache.set(['k', 1], 'one')
+  /**
+   * Renders `View` with id 1 beside a sibling that suspends for id 2, and
+   * returns a function that starts a transition to id 2: React keeps id 1 on
+   * screen and never commits the transition.
+   */
+  function renderTransition(View: (props: { id: number }) => ReactNode): () => void {
     const never = new Promise<never>(() => {})
     const Sibling = ({ id }: { id: number }) => (id === 2 ? use(never) : null)
-    const fetcher = vi.fn(async () => 'fetched')
-    function View({ id }: { id: number }) {
-      const q = useCachedQuery({ key: ['k', id], fetcher, staleTime: 60_000 })
-      return <p>{`${id}:${q.data}`}</p>
-    }
     let go!: () => void
     function App() {
       const [id, setId] = useState(1)
@@ -413,6 +412,17 @@ describe('a key change in a render React does not commit', () => {
       )
     }
     renderWith(cache, <App />)
+    return () => go()
+  }
+
+  it('keeps the shown key observed, and does not fetch the key of the discarded render', async () => {
+    cache.set(['k', 1], 'one')
+    const fetcher = vi.fn(async () => 'fetched')
+    function View({ id }: { id: number }) {
+      const q = useCachedQuery({ key: ['k', id], fetcher, staleTime: 60_000 })
+      return <p>{`${id}:${q.data}`}</p>
+    }
+    const go = renderTransition(View)
     // A transition to key 2 whose sibling suspends: React keeps key 1 on screen.
     await act(async () => go())
     await settle()
@@ -424,26 +434,12 @@ describe('a key change in a render React does not commit', () => {
   })
 
   it("shows the shown key's data landing even when the two keys' states look alike (both pending)", async () => {
-    const never = new Promise<never>(() => {})
-    const Sibling = ({ id }: { id: number }) => (id === 2 ? use(never) : null)
     const { fetcher, call } = controlledFetcher<string>()
     function View({ id }: { id: number }) {
       const q = useCachedQuery({ key: ['k', id], fetcher, staleTime: 60_000, enabled: id === 1 })
       return <p>{`${id}:${q.status}:${q.data ?? '-'}`}</p>
     }
-    let go!: () => void
-    function App() {
-      const [id, setId] = useState(1)
-      const [, start] = useTransition()
-      go = () => start(() => setId(2))
-      return (
-        <Suspense fallback={<p>fallback</p>}>
-          <View id={id} />
-          <Sibling id={id} />
-        </Suspense>
-      )
-    }
-    renderWith(cache, <App />)
+    const go = renderTransition(View)
     await settle()
     expect(screen.getByText('1:pending:-')).toBeTruthy()
     await act(async () => go())
@@ -457,26 +453,12 @@ describe('a key change in a render React does not commit', () => {
   it("shows a write to the shown key even when the other key selects the same value", async () => {
     cache.set(['k', 1], 'same')
     cache.set(['k', 2], 'same')
-    const never = new Promise<never>(() => {})
-    const Sibling = ({ id }: { id: number }) => (id === 2 ? use(never) : null)
     const fetcher = vi.fn(async () => 'fetched')
     function View({ id }: { id: number }) {
       const q = useCachedQuery({ key: ['k', id], fetcher, staleTime: 60_000 })
       return <p>{`${id}:${q.data}`}</p>
     }
-    let go!: () => void
-    function App() {
-      const [id, setId] = useState(1)
-      const [, start] = useTransition()
-      go = () => start(() => setId(2))
-      return (
-        <Suspense fallback={<p>fallback</p>}>
-          <View id={id} />
-          <Sibling id={id} />
-        </Suspense>
-      )
-    }
-    renderWith(cache, <App />)
+    const go = renderTransition(View)
     await act(async () => go())
     await settle()
     expect(screen.getByText('1:same')).toBeTruthy()
