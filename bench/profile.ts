@@ -6,6 +6,7 @@
  *
  *   --only cachet,floor-batched,swr   libraries (also: tanstack, floor)
  *   --runs n                          timed runs per library (default 12; 2 warm-ups before)
+ *   --top n                           also list each library's n functions with the most self time
  *
  * For each library it prints the median time until all show data; the
  * garbage collection inside that window (ms, and how many collections); the
@@ -49,6 +50,8 @@ interface Profile {
   allocatedMb: number
   /** CPU self ms per run, by origin. */
   cpu: Record<string, number>
+  /** CPU self ms per run of the library's own functions (name :line in its bundle). */
+  functions: Record<string, number>
 }
 
 interface Around {
@@ -99,7 +102,12 @@ interface CpuProfile {
   timeDeltas: number[]
 }
 
-function splitCpu(profile: CpuProfile, bundleOrigin: (line: number) => string, into: Record<string, number>): void {
+function splitCpu(
+  profile: CpuProfile,
+  bundleOrigin: (line: number) => string,
+  into: Record<string, number>,
+  functions: Record<string, number>,
+): void {
   const byId = new Map(profile.nodes.map((node) => [node.id, node.callFrame]))
   profile.samples.forEach((id, i) => {
     const frame = byId.get(id)!
@@ -115,6 +123,10 @@ function splitCpu(profile: CpuProfile, bundleOrigin: (line: number) => string, i
     else if (/\/(swr|@tanstack)\//.test(url)) origin = 'library'
     else if (functionName === '(idle)' || functionName === '(program)') origin = 'idle'
     into[origin] = (into[origin] ?? 0) + ms
+    if (origin === 'library') {
+      const name = `${functionName || '(anonymous)'} :${frame.lineNumber + 1}`
+      functions[name] = (functions[name] ?? 0) + ms
+    }
   })
 }
 
@@ -127,7 +139,7 @@ async function worker(library: string, runs: number): Promise<Profile> {
     for (const entry of list.getEntries()) collections.push({ start: entry.startTime, duration: entry.duration })
   })
   observer.observe({ entryTypes: ['gc'] })
-  const profile: Profile = { library, ms: [], gcMs: [], collections: [], allocatedMb: 0, cpu: {} }
+  const profile: Profile = { library, ms: [], gcMs: [], collections: [], allocatedMb: 0, cpu: {}, functions: {} }
 
   for (let run = 0; run < 2 + runs; run++) {
     const { start, ms } = await manyKeys(adapter, nothing)
@@ -163,13 +175,15 @@ async function worker(library: string, runs: number): Promise<Profile> {
   await session.post('Profiler.enable')
   await session.post('Profiler.setSamplingInterval', { interval: 100 })
   const cpu: Record<string, number> = {}
+  const functions: Record<string, number> = {}
   for (let run = 0; run < PROFILED_RUNS; run++) {
     await manyKeys(adapter, {
       before: () => session.post('Profiler.start'),
-      after: async () => splitCpu((await session.post('Profiler.stop')).profile as unknown as CpuProfile, bundleOrigin, cpu),
+      after: async () => splitCpu((await session.post('Profiler.stop')).profile as unknown as CpuProfile, bundleOrigin, cpu, functions),
     })
   }
   for (const origin of Object.keys(cpu)) profile.cpu[origin] = cpu[origin]! / PROFILED_RUNS
+  for (const name of Object.keys(functions)) profile.functions[name] = functions[name]! / PROFILED_RUNS
   session.disconnect()
   return profile
 }
@@ -213,4 +227,10 @@ if (workerFor) {
   }
   console.log(`many-keys, ${COMPONENTS} components on distinct keys; medians of the timed runs, profiles of ${PROFILED_RUNS} more\n`)
   console.log(table(profiles))
+  const top = Number(option('top') ?? 0)
+  for (const p of top > 0 ? profiles : []) {
+    const rows = Object.entries(p.functions).sort((a, b) => b[1] - a[1]).slice(0, top)
+    console.log(`\n${p.library}: the library's ${top} functions with the most self time, ms per run (name :line in the bundle)`)
+    for (const [name, ms] of rows) console.log(`  ${fmt(ms).padStart(6)}  ${name}`)
+  }
 }
