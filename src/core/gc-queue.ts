@@ -5,23 +5,19 @@ interface Collectable {
   gcDue: number | undefined
 }
 
-interface Lane<E> {
-  /** Entry, due, entry, due … in the order they were scheduled. */
-  queue: (E | number)[]
-  head: number
-}
-
 /**
  * Garbage collection with one timer for the whole cache instead of one per
  * entry (a Node timer weighs more than a cached entry). Entries with the same
- * gcTime are scheduled in time order, so each gcTime is a FIFO lane; the
- * timer waits for the earliest head. Unscheduling is lazy: an entry whose
- * `gcDue` changed since it was queued is skipped when its turn comes.
+ * gcTime are scheduled in time order, so each gcTime is a lane: a Set in
+ * insertion order, which is due order. Rescheduling moves an entry to its
+ * lane's end and cancelling takes it out, so a key `set` or remounted every
+ * second holds one place, not one per change for a whole gcTime. The timer
+ * waits for the earliest head.
  * Due times are on the timers' clock (Date.now, which fake timers move too),
  * counted from ORIGIN, so they are small integers stored inline.
  */
 export class GcQueue<E extends Collectable> {
-  private readonly lanes = new Map<number, Lane<E>>()
+  private readonly lanes = new Map<number, Set<E>>()
   private timer: Cancel | null = null
   private timerDue = Infinity
   // Not a parameter property: esbuild's property mangling misses a parameter
@@ -32,17 +28,21 @@ export class GcQueue<E extends Collectable> {
     this.expire = expire
   }
 
+  /** After cancel(entry): a Set keeps an entry already in it where it is. */
   schedule(entry: E, delay: number): void {
     const due = small(Date.now() - ORIGIN + delay)
     entry.gcDue = due
     let lane = this.lanes.get(delay)
-    if (!lane) this.lanes.set(delay, (lane = { queue: [], head: 0 }))
-    lane.queue.push(entry, due)
+    if (!lane) this.lanes.set(delay, (lane = new Set()))
+    lane.add(entry)
     if (due < this.timerDue) this.arm(due)
   }
 
   cancel(entry: E): void {
+    if (entry.gcDue === undefined) return
     entry.gcDue = undefined
+    // Lanes are one per gcTime in use: one or two.
+    for (const lane of this.lanes.values()) lane.delete(entry)
   }
 
   clear(): void {
@@ -64,27 +64,17 @@ export class GcQueue<E extends Collectable> {
     const now = Date.now() - ORIGIN
     let next = Infinity
     for (const [delay, lane] of this.lanes) {
-      const { queue } = lane
-      while (lane.head < queue.length) {
-        const entry = queue[lane.head] as E
-        const due = queue[lane.head + 1] as number
-        if (entry.gcDue !== due) {
-          lane.head += 2 // rescheduled or cancelled since
-          continue
+      for (const entry of lane) {
+        const due = entry.gcDue!
+        if (due > now) {
+          next = Math.min(next, due)
+          break
         }
-        if (due > now) break
-        lane.head += 2
+        lane.delete(entry)
         entry.gcDue = undefined
         this.expire(entry)
       }
-      if (lane.head === queue.length) this.lanes.delete(delay)
-      else {
-        if (lane.head > 128 && lane.head * 2 > queue.length) {
-          queue.splice(0, lane.head)
-          lane.head = 0
-        }
-        next = Math.min(next, queue[lane.head + 1] as number)
-      }
+      if (!lane.size) this.lanes.delete(delay)
     }
     if (next !== Infinity) this.arm(next)
   }

@@ -62,3 +62,45 @@ describe('long-lived cache: what is cleaned up', () => {
     remove.mockRestore()
   })
 })
+
+describe('long-lived cache: the gc queue', () => {
+  const slotsOf = (cache: object) => {
+    // Whatever a lane is (pairs in an array from `head`, or a Set), what it holds for expired or rescheduled entries counts.
+    const { lanes } = (internalsOf(cache) as unknown as { gc: { lanes: Map<number, Set<unknown> | { queue: unknown[]; head: number }> } }).gc
+    let slots = 0
+    for (const lane of lanes.values()) slots += lane instanceof Set ? lane.size : (lane.queue.length - lane.head) / 2
+    return slots
+  }
+
+  it('keeps a slot per entry, not one per change, for an unobserved key set every second', async () => {
+    const cache = createCache() // gcTime: 5 minutes
+    for (let n = 0; n < 2_000; n++) {
+      cache.set(['price', n % 10], n)
+      await vi.advanceTimersByTimeAsync(1_000)
+    }
+    // 10 entries, each in the queue once.
+    expect(slotsOf(cache)).toBe(10)
+    // What is scheduled still goes exactly gcTime after its last set.
+    expect(cache.get(['price', 9])?.data).toBe(1_999)
+    await vi.advanceTimersByTimeAsync(300_000 - 1_000 - 1)
+    expect(cache.get(['price', 9])?.data).toBe(1_999)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(cache.get(['price', 9])).toBeUndefined()
+    expect(internalsOf(cache).entries.size).toBe(0)
+    expect(slotsOf(cache)).toBe(0)
+  })
+
+  it('keeps a slot per entry for a key mounted and unmounted over and over (a virtualized list)', async () => {
+    const cache = createCache({ staleTime: Infinity })
+    for (let n = 0; n < 1_000; n++) {
+      const detach = observe(cache, { key: ['row', n % 20], fetcher: async () => n }).subscribe(() => {})
+      await flush()
+      detach()
+      await vi.advanceTimersByTimeAsync(100)
+    }
+    expect(internalsOf(cache).entries.size).toBe(20)
+    expect(slotsOf(cache)).toBe(20)
+    await vi.advanceTimersByTimeAsync(300_000)
+    expect(internalsOf(cache).entries.size).toBe(0)
+  })
+})
