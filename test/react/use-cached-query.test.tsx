@@ -398,7 +398,12 @@ describe('a key change in a render React does not commit', () => {
    */
   function renderTransition(View: (props: { id: number }) => ReactNode): () => void {
     const never = new Promise<never>(() => {})
-    const Sibling = ({ id }: { id: number }) => (id === 2 ? use(never) : null)
+    // `use` is React 19's; React 18 (which has none) suspends on a thrown promise.
+    const suspend = (): never => {
+      if (typeof use === 'function') return use(never)
+      throw never
+    }
+    const Sibling = ({ id }: { id: number }) => (id === 2 ? suspend() : null)
     let go!: () => void
     function App() {
       const [id, setId] = useState(1)
