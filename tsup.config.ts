@@ -80,6 +80,7 @@ const internalMembers = [
   'ensure',
   'announce',
   'ensureForQuery',
+  'liveEntry',
   'scheduleGc',
   'scheduleStaleFlip',
   'versionOf',

@@ -112,6 +112,11 @@ export class CacheCore implements EntryHost {
     if (this.listeners.size > 0) this.emit({ type: 'added', entry: entry.snapshot })
   }
 
+  /** The entry in the cache now for a fetched entry's query: gc or clear() may have removed it while someone waited. */
+  liveEntry(entry: QueryEntry): QueryEntry {
+    return entry.removed ? this.ensureForQuery(entry.query!, hashKey(entry.key)) : entry
+  }
+
   ensureForQuery(options: QueryOptions<unknown>, hashed: HashedKey): QueryEntry {
     const entry = this.ensure(options.key, hashed, options.segment, options.tags, options.model)
     entry.applyOptions(options)
@@ -196,7 +201,7 @@ export class CacheCore implements EntryHost {
         // The fetch in flight started before an invalidation: it cannot
         // satisfy this caller. Wait for it, then ask again (the follow-up
         // fetch is shared by everyone who asks in the meantime).
-        const again = () => this.fetchEntry(entry, false, false)
+        const again = () => this.fetchEntry(this.liveEntry(entry), false, false)
         return flight.joinable.then(again, again)
       }
       flight.hasCaller = true
@@ -215,7 +220,8 @@ export class CacheCore implements EntryHost {
     if (previous && !previous.hasCaller) previous.abort(abortError())
     this.gc.cancel(entry)
     const flight = new Flight()
-    flight.hasCaller = hasCaller
+    // The callers of a fetch this one supersedes are handed to it when theirs lands.
+    flight.hasCaller = hasCaller || !!previous?.hasCaller
     flight.followUp = previous?.followUp ?? null
     entry.flight = flight
     if (!previous && !continuing) entry.dispatch()
@@ -241,14 +247,27 @@ export class CacheCore implements EntryHost {
    * the newer data (or the newer fetch's).
    */
   landSuperseded(entry: QueryEntry, flight: Flight): unknown {
-    if (entry.flight !== flight) return entry.flight ? entry.flight.promise : entry.data
-    entry.flight = null
-    if (entry.status !== 'success' && !entry.removed && (flight.hasCaller || entry.isActive)) {
-      // Removed while in flight: whoever waits needs data fetched after the removal.
-      return this.startFetch(entry, true, flight.hasCaller).promise
+    const current = entry.flight
+    if (current && current !== flight) {
+      // Its callers now wait for the newer fetch: that one must not be aborted under them.
+      if (flight.hasCaller) current.hasCaller = true
+      return current.joinable
     }
-    entry.dispatch()
-    this.settle(entry, flight)
+    const own = current === flight
+    if (own) entry.flight = null
+    // A newer fetch already settled: its verdict stands.
+    else if (entry.error) throw entry.error
+    if (entry.status !== 'success' && !entry.removed && (flight.hasCaller || (own && entry.isActive))) {
+      // Removed while in flight: whoever waits needs data fetched after the removal,
+      // and that fetch settles the invalidations this one owed.
+      const next = this.startFetch(entry, own, flight.hasCaller)
+      next.followUp = flight.followUp
+      return next.promise
+    }
+    if (own) {
+      entry.dispatch()
+      this.settle(entry, flight)
+    }
     return entry.data
   }
 
@@ -395,7 +414,7 @@ export class CacheCore implements EntryHost {
     if (mode === 'remove') {
       // The data must never be shown again, not even by a fetch already in flight.
       this.supersede(entry)
-      entry.dispatch({ data: undefined, error: undefined, updatedAt: 0, etag: undefined, modelVersion: undefined })
+      entry.dispatch({ data: undefined, error: undefined, sinceOrigin: undefined, etag: undefined, modelVersion: undefined })
     } else {
       if (flight) flight.invalidated = true
       entry.restamp(true)

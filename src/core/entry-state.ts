@@ -6,6 +6,8 @@ export interface EntryPatch {
   data?: unknown
   error?: Error | undefined
   updatedAt?: number
+  /** undefined: no success (a remove); updatedAt is a clock time, and 0 is one. */
+  sinceOrigin?: number | undefined
   etag?: string | undefined
   model?: string | undefined
   modelVersion?: string | undefined

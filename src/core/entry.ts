@@ -237,7 +237,7 @@ export class QueryEntry implements Indexable {
   }
 
   set updatedAt(time: number) {
-    this.sinceOrigin = time === 0 ? undefined : small(time - ORIGIN)
+    this.sinceOrigin = small(time - ORIGIN)
   }
 
   /** A fetch is in flight: derived from the flight itself, so the two never disagree. */

@@ -143,12 +143,15 @@ function land(core: CacheCore, entry: QueryEntry, flight: Flight, value: unknown
 
 /**
  * A fetch whose answer lost to a newer write: its callers get the newer data.
- * When the entry was removed meanwhile (clear(), gc), nothing newer exists:
- * they get what this fetch produced, its data or its error.
+ * When the entry was removed meanwhile (clear(), gc), they get what this
+ * fetch produced, its data or its error, unless a newer write had already
+ * superseded it: then the newer data or fetch, or after a remove-mode
+ * invalidation with neither, a fetch made after it.
  */
 function superseded(core: CacheCore, entry: QueryEntry, flight: Flight, error: Error | undefined, data?: unknown): unknown {
   const newer = core.landSuperseded(entry, flight)
   if (!entry.removed) return newer
+  if (flight.superseded) return entry.flight || entry.sinceOrigin !== undefined ? newer : core.fetchEntry(core.liveEntry(entry), false, false)
   if (error) throw error
   return data
 }
