@@ -7,6 +7,10 @@
  *   --only cachet,floor-batched,swr   libraries (also: tanstack, floor)
  *   --runs n                          timed runs per library (default 12; 2 warm-ups before)
  *   --top n                           also list each library's n functions with the most self time
+ *   --allocs n                        also list each library's n functions that allocate the most bytes
+ *   --no-inlining                     run the workers with V8's inlining off: the heap profiler charges
+ *                                     an inlined function's allocations to its caller, so --allocs is
+ *                                     exact only with this (times are then not comparable)
  *
  * For each library it prints the median time until all show data; the
  * garbage collection inside that window (ms, and how many collections); the
@@ -52,6 +56,10 @@ interface Profile {
   cpu: Record<string, number>
   /** CPU self ms per run of the library's own functions (name :line in its bundle). */
   functions: Record<string, number>
+  /** Bytes per run allocated by the library's own functions (name :line in its bundle). */
+  allocations: Record<string, number>
+  /** Bytes per run allocated, by origin. */
+  allocatedBy: Record<string, number>
 }
 
 interface Around {
@@ -76,11 +84,33 @@ async function manyKeys(adapter: Adapter, around: Around): Promise<{ start: numb
 }
 
 interface HeapNode {
+  callFrame: CallFrame
   selfSize: number
   children: HeapNode[]
 }
 
 const bytesIn = (node: HeapNode): number => node.children.reduce((sum, child) => sum + bytesIn(child), node.selfSize)
+
+/**
+ * Adds each node's self bytes (what its function allocated itself, not its
+ * callees) to its origin in `byOrigin`, and a library function's to its name in `library`.
+ */
+function splitAllocations(
+  node: HeapNode,
+  origin: (frame: CallFrame) => string,
+  byOrigin: Record<string, number>,
+  library: Record<string, number>,
+): void {
+  if (node.selfSize > 0) {
+    const from = origin(node.callFrame)
+    byOrigin[from] = (byOrigin[from] ?? 0) + node.selfSize
+    if (from === 'library') {
+      const name = nameOf(node.callFrame)
+      library[name] = (library[name] ?? 0) + node.selfSize
+    }
+  }
+  for (const child of node.children) splitAllocations(child, origin, byOrigin, library)
+}
 
 /** Which part of the bundle a line of it came from: esbuild marks each module with a `// path` comment. */
 function originsOf(bundle: string): (line: number) => string {
@@ -96,8 +126,30 @@ function originsOf(bundle: string): (line: number) => string {
   }
 }
 
+interface CallFrame {
+  url: string
+  functionName: string
+  lineNumber: number
+}
+
+const nameOf = (frame: CallFrame) => `${frame.functionName || '(anonymous)'} :${frame.lineNumber + 1}`
+
+/** Where a frame's code comes from: the library, React, jsdom, the bench (app, adapters, backend) or Node. */
+function originOf(frame: CallFrame, bundleOrigin: (line: number) => string): string {
+  const { url, functionName } = frame
+  if (functionName === '(garbage collector)') return 'gc'
+  // The inspector starting the profiler: not the page's work.
+  if (functionName === 'dispatch' && url === '') return 'profiler'
+  if (url.endsWith('/.profile.mjs')) return bundleOrigin(frame.lineNumber)
+  if (url.includes('/react-dom/') || url.includes('/react/') || url.includes('/scheduler/')) return 'react'
+  if (/\/(jsdom|symbol-tree|nwsapi|cssstyle|whatwg-|webidl-|parse5|css-tree|@asamuzakjp)/.test(url)) return 'jsdom'
+  if (/\/(swr|@tanstack)\//.test(url)) return 'library'
+  if (functionName === '(idle)' || functionName === '(program)') return 'idle'
+  return 'node'
+}
+
 interface CpuProfile {
-  nodes: { id: number; callFrame: { url: string; functionName: string; lineNumber: number } }[]
+  nodes: { id: number; callFrame: CallFrame }[]
   samples: number[]
   timeDeltas: number[]
 }
@@ -112,19 +164,10 @@ function splitCpu(
   profile.samples.forEach((id, i) => {
     const frame = byId.get(id)!
     const ms = (profile.timeDeltas[i] ?? 0) / 1000
-    const { url, functionName } = frame
-    let origin = 'node'
-    if (functionName === '(garbage collector)') origin = 'gc'
-    // The inspector starting the profiler: not the page's work.
-    else if (functionName === 'dispatch' && url === '') origin = 'profiler'
-    else if (url.endsWith('/.profile.mjs')) origin = bundleOrigin(frame.lineNumber)
-    else if (url.includes('/react-dom/') || url.includes('/react/') || url.includes('/scheduler/')) origin = 'react'
-    else if (/\/(jsdom|symbol-tree|nwsapi|cssstyle|whatwg-|webidl-|parse5|css-tree|@asamuzakjp)/.test(url)) origin = 'jsdom'
-    else if (/\/(swr|@tanstack)\//.test(url)) origin = 'library'
-    else if (functionName === '(idle)' || functionName === '(program)') origin = 'idle'
+    const origin = originOf(frame, bundleOrigin)
     into[origin] = (into[origin] ?? 0) + ms
     if (origin === 'library') {
-      const name = `${functionName || '(anonymous)'} :${frame.lineNumber + 1}`
+      const name = nameOf(frame)
       functions[name] = (functions[name] ?? 0) + ms
     }
   })
@@ -139,7 +182,8 @@ async function worker(library: string, runs: number): Promise<Profile> {
     for (const entry of list.getEntries()) collections.push({ start: entry.startTime, duration: entry.duration })
   })
   observer.observe({ entryTypes: ['gc'] })
-  const profile: Profile = { library, ms: [], gcMs: [], collections: [], allocatedMb: 0, cpu: {}, functions: {} }
+  const profile: Profile = { library, ms: [], gcMs: [], collections: [], allocatedMb: 0, cpu: {}, functions: {}, allocations: {}, allocatedBy: {} }
+  const bundleOrigin = originsOf(readFileSync(fileURLToPath(import.meta.url), 'utf8'))
 
   for (let run = 0; run < 2 + runs; run++) {
     const { start, ms } = await manyKeys(adapter, nothing)
@@ -155,6 +199,8 @@ async function worker(library: string, runs: number): Promise<Profile> {
   observer.disconnect()
 
   let allocated = 0
+  const allocations: Record<string, number> = {}
+  const allocatedBy: Record<string, number> = {}
   for (let run = 0; run < PROFILED_RUNS; run++) {
     await manyKeys(adapter, {
       before: () =>
@@ -166,12 +212,13 @@ async function worker(library: string, runs: number): Promise<Profile> {
       after: async () => {
         const { profile: heap } = await session.post('HeapProfiler.stopSampling')
         allocated += bytesIn(heap.head as unknown as HeapNode)
+        splitAllocations(heap.head as unknown as HeapNode, (frame) => originOf(frame, bundleOrigin), allocatedBy, allocations)
       },
     })
   }
   profile.allocatedMb = allocated / PROFILED_RUNS / 1e6
-
-  const bundleOrigin = originsOf(readFileSync(fileURLToPath(import.meta.url), 'utf8'))
+  for (const name of Object.keys(allocations)) profile.allocations[name] = allocations[name]! / PROFILED_RUNS
+  for (const origin of Object.keys(allocatedBy)) profile.allocatedBy[origin] = allocatedBy[origin]! / PROFILED_RUNS
   await session.post('Profiler.enable')
   await session.post('Profiler.setSamplingInterval', { interval: 100 })
   const cpu: Record<string, number> = {}
@@ -217,7 +264,7 @@ if (workerFor) {
   for (const library of libraries) {
     const child = spawnSync(
       process.execPath,
-      ['--expose-gc', launcher, '--entry', 'profile', '--worker', library, '--runs', option('runs') ?? '12'],
+      ['--expose-gc', ...(args.includes('--no-inlining') ? ['--no-turbo-inlining'] : []), launcher, '--entry', 'profile', '--worker', library, '--runs', option('runs') ?? '12'],
       { encoding: 'utf8', timeout: 600_000, stdio: ['ignore', 'pipe', 'inherit'] },
     )
     const line = child.stdout.split('\n').find((text) => text.startsWith('PROFILE '))
@@ -232,5 +279,13 @@ if (workerFor) {
     const rows = Object.entries(p.functions).sort((a, b) => b[1] - a[1]).slice(0, top)
     console.log(`\n${p.library}: the library's ${top} functions with the most self time, ms per run (name :line in the bundle)`)
     for (const [name, ms] of rows) console.log(`  ${fmt(ms).padStart(6)}  ${name}`)
+  }
+  const allocs = Number(option('allocs') ?? 0)
+  for (const p of allocs > 0 ? profiles : []) {
+    const origins = Object.entries(p.allocatedBy).sort((a, b) => b[1] - a[1])
+    console.log(`\n${p.library}: MB allocated per run by ${origins.map(([origin, bytes]) => `${origin} ${fmt(bytes / 1e6)}`).join(', ')}`)
+    const rows = Object.entries(p.allocations).sort((a, b) => b[1] - a[1]).slice(0, allocs)
+    console.log(`${p.library}: the library's ${allocs} functions that allocate most (self), bytes per component (name :line in the bundle)`)
+    for (const [name, bytes] of rows) console.log(`  ${fmt(bytes / COMPONENTS).padStart(6)}  ${name}`)
   }
 }
