@@ -21,14 +21,15 @@ export function hashKey(key: unknown, name = 'key'): HashedKey {
   if (!Array.isArray(key)) {
     throw new TypeError(`${name}: a query key must be an array, got ${describe(key)}`)
   }
-  // Hashing runs on every fetch, get and set: the walk keeps the path as a
-  // stack of indexes and field names and spells it out only for an error.
-  const walk: Walk = { name, path: [], ancestors: [key], lossy: false }
-  const parts: string[] = []
+  // Hashing runs on every fetch, get, set and mount: the walk keeps the path
+  // as a stack of indexes and field names and spells it out only for an
+  // error. Both arrays start at their size: pushing onto [] grows an array to
+  // 17 slots, ~300 bytes per hash for a two-element key.
+  const walk: Walk = { name, path: [0], ancestors: [key], lossy: false }
+  const parts = new Array<string>(key.length)
   for (let i = 0; i < key.length; i++) {
-    walk.path.push(i)
-    parts.push(stringify(key[i], walk))
-    walk.path.pop()
+    walk.path[0] = i
+    parts[i] = stringify(key[i], walk)
   }
   return { hash: parts.join(SEPARATOR), lossy: walk.lossy }
 }
