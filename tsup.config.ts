@@ -59,6 +59,7 @@ const internalMembers = [
   'keptKey',
   'lossy',
   'isActive',
+  'ofModel',
   'computeStale',
   'restamp',
   'applyOptions',

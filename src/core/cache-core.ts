@@ -434,9 +434,11 @@ export class CacheCore implements EntryHost {
       // A scan (see InvalidationIndex); the matches are picked first, as refetches may add entries.
       const stale: QueryEntry[] = []
       for (const entry of this.entries.values()) {
-        // A fetch still running under another version counts: it would land fresh as that version.
+        // The data's model and version (set without a model, data names none); a
+        // fetch still running under another version counts: it would land fresh as that version.
         const flight = entry.flight
-        if (entry.indexedModel === model && (entry.modelVersion !== version || (flight && flight.startedWith !== null && flight.startedWith !== version))) {
+        const ran = flight && entry.indexedModel === model && flight.startedWith !== null && flight.startedWith !== version
+        if ((entry.model === model && entry.modelVersion !== version) || ran) {
           stale.push(entry)
         }
       }

@@ -208,6 +208,16 @@ export class QueryEntry implements Indexable {
     return end === -1 ? this.id : this.id.slice(0, end)
   }
 
+  /**
+   * Holds answers of `model`: its data's producer (the snapshot's `model`; a
+   * pending entry's is its query's), or a fetch in flight under it will land
+   * one. Not `indexedModel` alone: data `set` without a model names none, and
+   * a query that stops naming a model leaves the model's answer cached.
+   */
+  ofModel(model: string): boolean {
+    return this.model === model || (!!this.flight && this.indexedModel === model)
+  }
+
   get hasObservers(): boolean {
     return !!this.observers?.length
   }

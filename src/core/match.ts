@@ -107,7 +107,7 @@ function matchesTarget(entry: QueryEntry, target: InvalidationTarget, key: Hashe
   if (key && !idHasKey(entry.id, key.hash, target.exact === true)) return false
   if (target.tags && !target.tags.some((tag) => hasTag(entry.tags, tag))) return false
   if (target.segment !== undefined && entry.segment !== target.segment) return false
-  if (target.model !== undefined && entry.indexedModel !== target.model) return false
+  if (target.model !== undefined && !entry.ofModel(target.model)) return false
   // A fetch of that version still running counts: its answer would land as that version.
   if (target.modelVersion !== undefined && entry.modelVersion !== target.modelVersion && entry.flight?.startedWith !== target.modelVersion) return false
   if (target.predicate && !target.predicate(entry.snapshot)) return false
