@@ -416,7 +416,9 @@ export class CacheCore implements EntryHost {
       this.supersede(entry)
       entry.dispatch({ data: undefined, error: undefined, sinceOrigin: undefined, etag: undefined, modelVersion: undefined })
     } else {
-      if (flight) flight.invalidated = true
+      // A fetch still queued (its fetcher not called yet) will answer after this: it is the
+      // refetch, unless a write superseded it (its callers then get that write's data).
+      if (flight && (flight.startedWith !== null || flight.superseded)) flight.invalidated = true
       entry.restamp(true)
     }
     if (!entry.isActive) return undefined

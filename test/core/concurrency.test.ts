@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { createCache } from '../../src/core/cache'
 import { observe } from '../../src/core/observer'
 import type { FetchContext } from '../../src/core/types'
-import { controlledFetcher, fakeTimersEachTest, flush } from '../helpers/core'
+import { controlledFetcher, fakeTimersEachTest, flush, track } from '../helpers/core'
 
 fakeTimersEachTest()
 
@@ -100,6 +100,50 @@ describe('concurrency (semantic 6)', () => {
     call(1).resolve('B')
     await expect(Promise.all([a, b1, b2])).resolves.toEqual(['A', 'B', 'B'])
     expect(calls).toHaveLength(2)
+  })
+
+  it('an invalidation of an entry whose fetch still waits in the queue costs no second fetch', async () => {
+    const cache = createCache({ now: () => Date.now(), maxConcurrentFetches: 1, staleTime: 60_000 })
+    const { fetcher, calls, call } = controlledFetcher<string>()
+    observe(cache, { key: ['a'], fetcher }).subscribe(() => {})
+    observe(cache, { key: ['b'], fetcher }).subscribe(() => {}) // queued behind a
+    await flush()
+    expect(calls.map((c) => c.ctx.key)).toEqual([['a']])
+    // Two bursts of invalidations while b waits: its fetcher has not run, so its answer
+    // will be newer than both; a's fetch is running, so a owes one follow-up.
+    const first = track(cache.invalidate({ key: ['b'] }))
+    const second = track(cache.invalidate({}))
+    call(0).resolve('a, from before')
+    await flush()
+    expect(calls.map((c) => c.ctx.key)).toEqual([['a'], ['b']])
+    call(1).resolve('b')
+    await flush()
+    expect(cache.get(['b'])).toMatchObject({ data: 'b', isStale: false })
+    expect(first).toEqual({ settled: true, value: 1 })
+    call(2).resolve('a')
+    await flush()
+    expect(calls.map((c) => c.ctx.key)).toEqual([['a'], ['b'], ['a']])
+    expect(second).toEqual({ settled: true, value: 2 })
+    expect(cache.get(['a'])).toMatchObject({ data: 'a', isStale: false })
+  })
+
+  it('a queued fetch that a set superseded still counts as before an invalidation: a caller after it gets a fetch made after it', async () => {
+    const cache = createCache({ now: () => Date.now(), maxConcurrentFetches: 1, retry: 0 })
+    const { fetcher, calls, call } = controlledFetcher<string>()
+    void cache.fetch({ key: ['a'], fetcher }) // holds the only slot
+    observe(cache, { key: ['b'], fetcher }).subscribe(() => {}) // b's fetch waits in the queue
+    cache.set(['b'], 'set') // supersedes it: its answer will be dropped for this data
+    void cache.invalidate({ key: ['b'] }) // …which this invalidates
+    const after = track(cache.fetch({ key: ['b'], fetcher }))
+    await flush()
+    call(0).resolve('a')
+    await flush()
+    call(1).resolve('b, dropped')
+    await flush()
+    expect(after).toEqual({ settled: false }) // not the invalidated 'set'
+    call(2).resolve('b')
+    await flush()
+    expect(after).toEqual({ settled: true, value: 'b' })
   })
 
   it('gives back the place of a fetch aborted while it waited in the queue', async () => {
