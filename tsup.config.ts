@@ -43,7 +43,6 @@ const internalMembers = [
   // QueryEntry (src/core/entry.ts)
   'snapshot',
   'published',
-  'indexedModel',
   'flight',
   'observers',
   'gcDue',

@@ -439,7 +439,7 @@ export class CacheCore implements EntryHost {
         // The data's model and version (set without a model, data names none); a
         // fetch still running under another version counts: it would land fresh as that version.
         const flight = entry.flight
-        const ran = flight && entry.indexedModel === model && flight.startedWith !== null && flight.startedWith !== version
+        const ran = flight && entry.query?.model === model && flight.startedWith !== null && flight.startedWith !== version
         if ((entry.model === model && entry.modelVersion !== version) || ran) {
           stale.push(entry)
         }
@@ -468,9 +468,7 @@ export class CacheCore implements EntryHost {
     // A new entry is announced with its data, never as a phantom pending entry.
     const entry = existing ?? this.ensure(key, hashed, options.segment, options.tags, options.model, false)
     if (options.tags) entry.applyTags(options.tags)
-    // Without `model` the data names none; an entry with a query keeps the
-    // query's model (its next refetch runs under it), one only ever set has none.
-    if (options.model !== undefined || !entry.query) entry.indexedModel = options.model
+    // Without `model` the data names none; its next refetch runs under its query's model.
     // A fetch in flight started before this write: it must not overwrite it.
     this.supersede(entry)
     entry.invalidated = false

@@ -98,7 +98,6 @@ export class QueryEntry implements Indexable {
   declare readonly segment: string | undefined
   /** What the entry depends on: the snapshot's and the index's tags. */
   declare tags: KeptTags
-  declare indexedModel: string | undefined
 
   // The state a snapshot shows. A field with no initializer is still defined
   // (as undefined) by the class; `= undefined` would only add bytes.
@@ -115,7 +114,7 @@ export class QueryEntry implements Indexable {
    */
   sinceOrigin: number | undefined
   etag: string | undefined
-  /** The model that produced the data (indexedModel is the one the query names now). */
+  /** The model that produced the data (the query's `model` is the one it names now). */
   declare model: string | undefined
   modelVersion: string | undefined
   /** When the gc queue may remove it (its clock); undefined when not scheduled. */
@@ -148,7 +147,7 @@ export class QueryEntry implements Indexable {
     if (hashed.lossy) this.keptKey = key
     this.segment = segment
     this.tags = keepTags(tags)
-    this.indexedModel = this.model = model
+    this.model = model
   }
 
   /**
@@ -186,13 +185,12 @@ export class QueryEntry implements Indexable {
    */
   applyOptions(options: QueryOptions<unknown>, rendering?: boolean): void {
     const staleTime = this.query?.staleTime
+    const model = this.query ? this.query.model : this.model
     this.query = options
     if (options.staleTime !== staleTime && !rendering) this.host.staleTimeChanged(this)
     if (options.tags !== undefined) this.applyTags(options.tags)
-    if (options.model !== this.indexedModel) {
-      this.indexedModel = options.model
-      if (this.status !== 'success') this.silently({ model: options.model })
-    }
+    // Until it has data, the entry names the model its query names.
+    if (options.model !== model && this.status !== 'success') this.silently({ model: options.model })
   }
 
   /** What the entry depends on; re-indexed without notifying observers. */
@@ -211,11 +209,11 @@ export class QueryEntry implements Indexable {
   /**
    * Holds answers of `model`: its data's producer (the snapshot's `model`; a
    * pending entry's is its query's), or a fetch in flight under it will land
-   * one. Not `indexedModel` alone: data `set` without a model names none, and
+   * one. Not the query's model alone: data `set` without a model names none, and
    * a query that stops naming a model leaves the model's answer cached.
    */
   ofModel(model: string): boolean {
-    return this.model === model || (!!this.flight && this.indexedModel === model)
+    return this.model === model || (!!this.flight && this.query?.model === model)
   }
 
   get hasObservers(): boolean {

@@ -83,7 +83,7 @@ export async function runFetch(core: CacheCore, entry: QueryEntry, flight: Fligh
       flight.throwIfAborted()
     }
     core.counters.fetches++
-    const modelVersion = core.versionOf(entry.indexedModel)
+    const modelVersion = core.versionOf(entry.query?.model)
     flight.startedWith = modelVersion
     let value: unknown
     let failure: Error | undefined
@@ -128,7 +128,7 @@ function land(core: CacheCore, entry: QueryEntry, flight: Flight, value: unknown
       if (parsed.success) data = parsed.data
       else error = schemaError(entry, parsed.error)
     }
-    patch = succeeded(data, isVersioned(value) ? value.etag : undefined, entry.indexedModel, modelVersion, core.now())
+    patch = succeeded(data, isVersioned(value) ? value.etag : undefined, entry.query?.model, modelVersion, core.now())
   }
   // Checked after the schema, which is user code and may write the entry itself.
   if (core.isSuperseded(entry, flight)) return superseded(core, entry, flight, error, data)
