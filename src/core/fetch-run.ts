@@ -82,6 +82,11 @@ export async function runFetch(core: CacheCore, entry: QueryEntry, flight: Fligh
       core.gate.leave()
       flight.throwIfAborted()
     }
+    if (flight.superseded && flight.startedWith === null) {
+      // A write superseded it while it waited in the queue: its answer would be dropped.
+      core.gate.leave()
+      return superseded(core, entry, flight, undefined)
+    }
     core.counters.fetches++
     const modelVersion = core.versionOf(entry.query?.model)
     flight.startedWith = modelVersion

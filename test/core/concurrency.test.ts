@@ -138,12 +138,27 @@ describe('concurrency (semantic 6)', () => {
     await flush()
     call(0).resolve('a')
     await flush()
-    call(1).resolve('b, dropped')
-    await flush()
     expect(after).toEqual({ settled: false }) // not the invalidated 'set'
-    call(2).resolve('b')
+    // The superseded fetch never called its fetcher; the one owed to the invalidation did.
+    expect(calls.map((c) => c.ctx.key)).toEqual([['a'], ['b']])
+    call(1).resolve('b')
     await flush()
     expect(after).toEqual({ settled: true, value: 'b' })
+  })
+
+  it('a fetch that a set superseded while it waited in the queue never calls its fetcher', async () => {
+    const cache = createCache({ now: () => Date.now(), maxConcurrentFetches: 1, staleTime: 60_000 })
+    const { fetcher, calls, call } = controlledFetcher<string>()
+    void cache.fetch({ key: ['a'], fetcher }) // holds the only slot
+    observe(cache, { key: ['b'], fetcher }).subscribe(() => {})
+    const waiting = track(cache.fetch({ key: ['b'], fetcher })) // b's fetch waits in the queue
+    cache.set(['b'], 'pushed') // say, a server event
+    call(0).resolve('a')
+    await flush()
+    expect(calls.map((c) => c.ctx.key)).toEqual([['a']])
+    expect(waiting).toEqual({ settled: true, value: 'pushed' })
+    expect(cache.get(['b'])).toMatchObject({ data: 'pushed', isFetching: false, isStale: false })
+    expect(cache.stats()).toMatchObject({ fetches: 1, inFlight: 0, queued: 0 })
   })
 
   it('gives back the place of a fetch aborted while it waited in the queue', async () => {
