@@ -19,11 +19,18 @@ import type { Cache, QueryKey } from '../core/types'
  *     {likes 1} → likes +1 → refetch {likes 5} → fails → {likes 5}
  * A mutation that succeeds keeps its layer until every layer of the entry
  * has settled, so a later rollback of an earlier layer keeps it.
+ * A write from elsewhere that replaced what the layers produced (a refetch,
+ * `clear()`, gc) ends them: undoing any of them then changes nothing, and a
+ * layer added after it starts over what the entry shows, so a rollback never
+ * replays a replaced layer over that write:
+ *     likes 1 → +1 (A) → refetch 5 → +10 (B) → B fails → 5 (not A replayed: 6)
  */
 
 interface Layer {
   update: (old: unknown) => unknown
   settled: boolean
+  /** A write from elsewhere replaced its change (see above). */
+  replaced?: boolean
 }
 
 interface Stack {
@@ -60,9 +67,9 @@ export function applyOptimistic(
   if (stack === undefined) {
     stack = { base: current, shown: current, layers: [] }
     byEntry.set(id, stack)
-  } else if (!Object.is(current, stack.shown)) {
-    // Someone else wrote since our last write: that write is part of the base now.
-    stack.base = rebase(current, stack.shown, stack.base)
+  } else if (!Object.is(current, stack.shown) && !absorb(stack, current)) {
+    stack = { base: current, shown: current, layers: [] }
+    byEntry.set(id, stack)
   }
   const layer: Layer = { update, settled: false }
   stack.layers.push(layer)
@@ -92,17 +99,19 @@ export function applyOptimistic(
     confirm: release,
     rollback() {
       const index = own.layers.indexOf(layer)
-      if (layer.settled || index < 0) return
+      if (layer.settled || layer.replaced || index < 0) return release()
       // Released whatever happens below: a layer that failed to undo must
       // not stay on the stack for a later rollback to replay.
       try {
         const now = read(cache, key, segment)
-        const outside = !Object.is(now, own.shown)
-        if (outside) own.base = rebase(now, own.shown, own.base)
-        // With no write from elsewhere, the entry holds exactly our fold.
-        const withLayer = outside ? fold(own.base, own.layers) : now
+        if (!Object.is(now, own.shown) && !absorb(own, now)) {
+          // That write won: nothing of ours is left to undo.
+          if (entries.get(id) === own) entries.delete(id)
+          return
+        }
+        // The entry holds our fold (shown): carry this layer's undo onto it.
         own.layers.splice(index, 1)
-        const next = rebase(now, withLayer, fold(own.base, own.layers))
+        const next = rebase(now, own.shown, fold(own.base, own.layers))
         own.shown = next
         if (next === undefined && now !== undefined) {
           // Back to no data: the entry goes back to pending (and its observers
@@ -114,6 +123,26 @@ export function applyOptimistic(
       }
     },
   }
+}
+
+/**
+ * The entry shows `current`, written from elsewhere since our last write.
+ * Where it kept what our layers produced, it becomes the base they go on
+ * over (true); where it replaced it, the layers are marked replaced (false).
+ */
+function absorb(stack: Stack, current: unknown): boolean {
+  const base = rebase(current, stack.shown, stack.base)
+  try {
+    if (deepEqual(fold(base, stack.layers), current)) {
+      stack.base = base
+      stack.shown = current
+      return true
+    }
+  } catch {
+    // An updater that throws over the new base: its change cannot be kept.
+  }
+  for (const layer of stack.layers) layer.replaced = true
+  return false
 }
 
 function read(cache: Cache, key: QueryKey, segment: string | undefined): unknown {
