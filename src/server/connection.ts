@@ -20,6 +20,8 @@ export interface Connection {
   parkedBytes: number
   /** The newest event id this client is past; only later events are sent. */
   cursor: string | undefined
+  /** The newest event the hub had delivered when this connection registered: the one before its first parked event. */
+  joinedAfter: string | undefined
   /** The last id written to it: what its EventSource would send back as Last-Event-ID. */
   sentId: string | undefined
   /** Live writes past this many buffered bytes drop the client (it reconnects and is replayed). */

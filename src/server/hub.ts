@@ -57,6 +57,9 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
   const connections = new Set<Connection>()
   let heartbeat: ReturnType<typeof setInterval> | undefined
   let closing: Promise<void> | undefined
+  // The newest event the store's subscription has delivered: a connection
+  // registered now is parked (or sent) every event after it.
+  let lastDelivered: string | undefined
 
   const unsubscribe = store.subscribe(deliver, endStreams)
 
@@ -71,6 +74,7 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
   }
 
   function deliver(event: StoredEvent): void {
+    lastDelivered = event.id
     // Encoded once for every client: fan-out is then one write per socket.
     let frame: string | undefined
     for (const connection of connections) {
@@ -100,9 +104,9 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
     return true
   }
 
-  /** Sends an event the client may see; with `skipSeen`, not one its cursor is already past. */
-  function send(connection: Connection, event: StoredEvent, skipSeen = true): void {
-    if (!advance(connection, event.id) && skipSeen) return
+  /** Sends an event the client may see, unless its cursor is already past it. */
+  function send(connection: Connection, event: StoredEvent): void {
+    if (!advance(connection, event.id)) return
     if (connection.canSee(event.message)) writeEvent(connection, event.id, encodeEvent(event.id, event.message))
   }
 
@@ -176,7 +180,7 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
     res.writeHead(200, sseHeaders)
     res.flushHeaders()
     res.socket?.setNoDelay(true)
-    connection = { res, canSee: segmentFilter(grant), live: false, pending: [], parkedBytes: 0, cursor: undefined, sentId: undefined, bufferLimit: 0 }
+    connection = { res, canSee: segmentFilter(grant), live: false, pending: [], parkedBytes: 0, cursor: undefined, joinedAfter: lastDelivered, sentId: undefined, bufferLimit: 0 }
     // Registered before the store is read, so that an event stored meanwhile
     // is parked in `pending` rather than lost:
     //   subscribe ── read replay / head ── sync ── pending (ids > cursor) ── live
@@ -186,6 +190,15 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
     try {
       const replay = await replayMissed(connection, lastEventId(req))
       if (!connections.has(connection)) return
+      // Without a replay, the head read may already count an event parked
+      // meanwhile. That event goes out after the sync, so the sync must not
+      // carry its id (the client would stand past an event it has not got,
+      // and ids would go backwards): the client then stands where the
+      // subscription was when it registered, and everything later follows.
+      const firstParked = connection.pending[0]
+      if (replay !== 'complete' && firstParked && connection.cursor !== undefined && store.compare(firstParked.id, connection.cursor) <= 0) {
+        connection.cursor = connection.joinedAfter
+      }
       // The sync event carries the cursor as its id: the newest event the
       // client is now current with (the last replayed one, or the store's head).
       // A browser that reconnects sends it back and gets an exact replay, even
@@ -198,10 +211,9 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
       connection.live = true
       const parked = connection.pending
       connection.pending = []
-      // After a replay, the parked events it already carried are skipped.
-      // Otherwise every parked event was stored after this client connected,
-      // even one the head read already counted: it is sent, not skipped.
-      for (const event of parked) send(connection, event, replay === 'complete')
+      // After a replay, the parked events it already carried are skipped;
+      // otherwise every parked event is after the cursor, and is sent.
+      for (const event of parked) send(connection, event)
     } catch {
       // The store is unreachable: end the stream. EventSource reconnects on
       // its own and the next attempt replays from the same Last-Event-ID.
