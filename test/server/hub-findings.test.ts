@@ -1,7 +1,6 @@
 // @vitest-environment node
 import { afterEach, describe, expect, it } from 'vitest'
-import { memoryStore, type EventStore } from '../../src/server'
-import { deferred } from '../helpers/deferred'
+import { gatedStore } from './gated-store'
 import { startHub, type HubServer } from './hub-setup'
 
 // Shrunk counterexamples of hub.property.test.ts.
@@ -11,27 +10,6 @@ afterEach(async () => {
   await running?.stop()
   running = undefined
 })
-
-/** A memory store whose head read waits for `gate` and then reads the head (so it counts what was published meanwhile). */
-function gatedHead() {
-  const inner = memoryStore()
-  const gate = deferred<void>()
-  const reading = deferred<void>()
-  const store: EventStore = {
-    ...inner,
-    readAfter: async (id) => {
-      reading.resolve()
-      await gate.promise
-      return inner.readAfter(id)
-    },
-    lastId: async () => {
-      reading.resolve()
-      await gate.promise
-      return inner.lastId()
-    },
-  }
-  return { store, gate, reading }
-}
 
 describe('the sync id never runs past an event the client is sent after it', () => {
   // Property counterexample: [{ connect-during-publish, no Last-Event-ID, 1+ publishes }]
@@ -43,7 +21,7 @@ describe('the sync id never runs past an event the client is sent after it', () 
     ['without Last-Event-ID', false],
     ['with an unknown Last-Event-ID (unavailable)', true],
   ])('%s', async (_name, stale) => {
-    const { store, gate, reading } = gatedHead()
+    const { store, gate, reading } = gatedStore({ replayBeforeGate: false })
     running = await startHub({ store })
     const start = await running.hub.publish({ type: 'invalidate', tags: ['start'] })
     const client = await running.connect(stale ? { 'Last-Event-ID': '1-0' } : {})

@@ -1,7 +1,6 @@
 // @vitest-environment node
 import { afterEach, describe, expect, it } from 'vitest'
-import { memoryStore, type EventStore } from '../../src/server'
-import { deferred } from '../helpers/deferred'
+import { gatedStore } from './gated-store'
 import { startHub, type HubServer } from './hub-setup'
 import { grantFromHeader } from './segment-isolation'
 
@@ -17,34 +16,12 @@ afterEach(async () => {
   running = undefined
 })
 
-/** A memory store whose replay and head reads wait for `gate`, after telling `reading`. */
-function gatedStore() {
-  const inner = memoryStore()
-  const gate = deferred<void>()
-  const reading = deferred<void>()
-  const store: EventStore = {
-    ...inner,
-    readAfter: async (id) => {
-      const events = await inner.readAfter(id) // read before the publishes below: those are only parked
-      reading.resolve()
-      await gate.promise
-      return events
-    },
-    lastId: async () => {
-      reading.resolve()
-      await gate.promise
-      return inner.lastId() // read after them: the head counts them
-    },
-  }
-  return { store, gate, reading }
-}
-
 describe('events stored while a client connects', () => {
   it.each([
     ['with Last-Event-ID', true],
     ['without Last-Event-ID', false],
   ])('reach it after its sync, %s, within its segments', async (_mode, withId) => {
-    const { store, gate, reading } = gatedStore()
+    const { store, gate, reading } = gatedStore({ replayBeforeGate: true })
     running = await startHub({ store, authorize: grantFromHeader })
     const first = await running.hub.publish({ type: 'invalidate', tags: ['start'] })
     const a = await running.connect({ 'x-segment': 'A', ...(withId ? { 'Last-Event-ID': first } : {}) })
@@ -60,19 +37,8 @@ describe('events stored while a client connects', () => {
   })
 
   it("never moves the client's last event id back: a heartbeat after parked events carries the newest", async () => {
-    const inner = memoryStore()
-    const gate = deferred<void>()
-    const reading = deferred<void>()
     // The head is read before the publishes below, so the parked events are newer than it.
-    const store: EventStore = {
-      ...inner,
-      lastId: async () => {
-        const head = await inner.lastId()
-        reading.resolve()
-        await gate.promise
-        return head
-      },
-    }
+    const { store, gate, reading } = gatedStore({ headBeforeGate: true })
     running = await startHub({ store, heartbeatMs: 20 })
     await running.hub.publish({ type: 'invalidate', tags: ['start'] })
     const client = await running.connect()
