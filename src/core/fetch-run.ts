@@ -156,7 +156,12 @@ function land(core: CacheCore, entry: QueryEntry, flight: Flight, value: unknown
 function superseded(core: CacheCore, entry: QueryEntry, flight: Flight, error: Error | undefined, data?: unknown): unknown {
   const newer = core.landSuperseded(entry, flight)
   if (!entry.removed) return newer
-  if (flight.superseded) return entry.flight || entry.sinceOrigin !== undefined ? newer : core.fetchEntry(core.liveEntry(entry), false, false)
+  if (flight.superseded) {
+    // A newer fetch or data came first: that. Else a remove-mode invalidation
+    // left nothing: ask the entry in the cache now for a fetch made after it.
+    const hasNewer = !!entry.flight || entry.sinceOrigin !== undefined
+    return hasNewer ? newer : core.fetchEntry(core.liveEntry(entry), false, false)
+  }
   if (error) throw error
   return data
 }
