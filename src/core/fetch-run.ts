@@ -124,7 +124,9 @@ function land(core: CacheCore, entry: QueryEntry, flight: Flight, value: unknown
     if (entry.status !== 'success' && data === undefined) {
       error = new Error(`cachet: notModified for key ${formatKey(entry.key, entry.segment)}, but nothing is cached`)
     }
-    patch = { error: undefined, updatedAt: core.now() }
+    // Stamped as a 200 would be (the query's model, the version the fetch
+    // started under): the server vouched that what is cached is its answer now.
+    patch = { error: undefined, updatedAt: core.now(), model: entry.query?.model, modelVersion }
   } else {
     data = isVersioned(value) ? value.data : value
     const schema = entry.query?.schema

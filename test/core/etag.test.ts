@@ -110,4 +110,24 @@ describe('ETag (semantic 10)', () => {
     expect(seen.every((entry) => entry?.data === doc)).toBe(true)
     detach()
   })
+
+  it('notModified after a lazy model switch stamps the new version, so switching to it again fetches nothing', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: 1000, models: { recommender: 'r3' } })
+    const doc: Doc = { title: 'a' }
+    const fetcher = vi.fn(async (_ctx: FetchContext): Promise<Doc | typeof notModified | ReturnType<typeof versioned<Doc>>> => versioned(doc, '"v1"'))
+    await cache.fetch({ key: ['rec'], model: 'recommender', fetcher })
+    cache.setModelVersion('recommender', 'r4') // lazy: the r3 answer ages out
+    await vi.advanceTimersByTimeAsync(5000)
+    fetcher.mockImplementation(async () => notModified)
+    await cache.fetch({ key: ['rec'], model: 'recommender', fetcher })
+    expect(fetcher.mock.calls[1]?.[0]?.modelVersion).toBe('r4')
+    // The server answered the r4 request with "what you have is current".
+    expect(cache.get(['rec'])).toMatchObject({ data: doc, etag: '"v1"', model: 'recommender', modelVersion: 'r4', isStale: false })
+    expect(cache.get<Doc>(['rec'])?.data).toBe(doc)
+    // Another tab announcing r4 at once, or dropping bad r3 answers, leaves it alone.
+    cache.setModelVersion('recommender', 'r4', { policy: 'immediate' })
+    await cache.invalidate({ model: 'recommender', modelVersion: 'r3' })
+    expect(fetcher).toHaveBeenCalledTimes(2)
+    expect(cache.get(['rec'])?.isStale).toBe(false)
+  })
 })

@@ -595,6 +595,8 @@ class Harness {
         if (e.updatedAt !== this.now()) this.fail(`e${call.eid}: notModified did not refresh updatedAt`)
         if (e.etag !== before.etag) this.fail(`e${call.eid}: notModified changed the etag`)
         if (e.error !== undefined) this.fail(`e${call.eid}: notModified left an error`)
+        // Stamped as a 200 would be: the server vouched for what is cached under this request.
+        if (e.modelVersion !== call.ctx.modelVersion) this.fail(`e${call.eid}: notModified stamped ${e.modelVersion}, fetched with ${call.ctx.modelVersion}`)
       }
     } else {
       const data = (e.data as { run?: number } | undefined)?.run
