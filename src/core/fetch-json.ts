@@ -23,16 +23,21 @@ export function fetchJson<T = unknown>(
     const headers = new Headers(init?.headers)
     if (!headers.has('accept')) headers.set('accept', 'application/json')
     if (ctx.etag !== undefined) headers.set('if-none-match', ctx.etag)
-    const signal = init?.signal ? eitherSignal(init.signal, ctx.signal) : ctx.signal
-    const response = await fetch(url, { ...init, headers, signal })
-    const { status } = response
-    if (status === 304) {
-      // Its empty body is read, so DevTools shows the request finished, not cancelled.
-      await response.text()
-      return notModified
+    const either = init?.signal ? eitherSignal(init.signal, ctx.signal) : undefined
+    let response: Response
+    let text: string
+    try {
+      response = await fetch(url, { ...init, headers, signal: either?.signal ?? ctx.signal })
+      const { status } = response
+      if (status !== 304 && !response.ok) throw httpError(`fetchJson: ${String(url)} answered ${status} ${response.statusText}`.trim(), status)
+      // A 304's empty body is read too, so DevTools shows the request finished, not cancelled.
+      text = status === 204 || status === 205 ? '' : await response.text()
+    } finally {
+      // Either signal aborts the body's read too; after it, a long-lived init.signal keeps nothing of this fetch.
+      either?.unlink()
     }
-    if (!response.ok) throw httpError(`fetchJson: ${String(url)} answered ${status} ${response.statusText}`.trim(), status)
-    const text = status === 204 || status === 205 ? '' : await response.text()
+    const { status } = response
+    if (status === 304) return notModified
     let data: T
     try {
       data = (text === '' ? undefined : JSON.parse(text)) as T
@@ -50,13 +55,25 @@ function httpError(message: string, status: number, cause?: unknown): HttpError 
   return error
 }
 
-/** Aborts when either signal does (AbortSignal.any where the platform has it). */
-function eitherSignal(a: AbortSignal, b: AbortSignal): AbortSignal {
-  if (typeof AbortSignal.any === 'function') return AbortSignal.any([a, b])
+/**
+ * A signal that aborts when either one does, and `unlink()` to detach it from
+ * both once the request is done. Not AbortSignal.any: a long-lived signal (an
+ * app's logout or shutdown signal, given as `init.signal`) keeps every signal
+ * made from it by any() as long as it lives (Node 20, Deno, older browsers:
+ * one per fetch, never freed), and a listener never removed does the same.
+ */
+function eitherSignal(a: AbortSignal, b: AbortSignal): { signal: AbortSignal; unlink(): void } {
   const controller = new AbortController()
-  for (const signal of [a, b]) {
-    if (signal.aborted) controller.abort(signal.reason)
-    else signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true })
+  const signals = [a, b]
+  const unlink = () => {
+    for (const signal of signals) signal.removeEventListener('abort', abort)
   }
-  return controller.signal
+  function abort(this: AbortSignal) {
+    unlink()
+    controller.abort(this.reason)
+  }
+  const aborted = signals.find((signal) => signal.aborted)
+  if (aborted) controller.abort(aborted.reason)
+  else for (const signal of signals) signal.addEventListener('abort', abort)
+  return { signal: controller.signal, unlink }
 }

@@ -126,15 +126,29 @@ describe('fetchJson', () => {
 
 describe('fetchJson: signals and bodies', () => {
   it("aborts when the caller's own init.signal aborts, as well as when the cache's does", async () => {
-    const { requests } = stubFetch(json(1), json(2))
+    // A request that answers only when its signal aborts (the server never does).
+    const requests: AbortSignal[] = []
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(
+        (_input: unknown, init?: RequestInit) =>
+          new Promise<Response>((_, reject) => {
+            const signal = init!.signal!
+            requests.push(signal)
+            signal.addEventListener('abort', () => reject(signal.reason))
+          }),
+      ),
+    )
     const mine = new AbortController()
-    await fetchJson('/x', { signal: mine.signal })(context())
-    mine.abort()
-    expect(requests[0]!.init!.signal!.aborted).toBe(true)
+    const first = fetchJson('/x', { signal: mine.signal })(context()).catch((e: unknown) => e)
+    mine.abort('mine')
+    expect(await first).toBe('mine')
+    expect(requests[0]!.aborted).toBe(true)
     const cacheSide = new AbortController()
-    await fetchJson('/x', { signal: new AbortController().signal })(context({ signal: cacheSide.signal }))
-    cacheSide.abort()
-    expect(requests[1]!.init!.signal!.aborted).toBe(true)
+    const second = fetchJson('/x', { signal: new AbortController().signal })(context({ signal: cacheSide.signal })).catch((e: unknown) => e)
+    cacheSide.abort('cache')
+    expect(await second).toBe('cache')
+    expect(requests[1]!.aborted).toBe(true)
   })
 
   it.each([204, 205])('a %i answers undefined, once (not a JSON error, retried)', async (status) => {
