@@ -7,8 +7,8 @@ export interface HttpError extends Error {
 }
 
 /**
- * A fetcher over `fetch()`: sends the cached ETag as If-None-Match, answers
- * `notModified` on 304, keeps the response's ETag, passes the abort signal
+ * A fetcher over `fetch()`: sends the cached ETag as If-None-Match (with a
+ * GET or HEAD: other methods send none), answers `notModified` on 304, keeps the response's ETag, passes the abort signal
  * (and `init.signal`, if given: either one aborts), and throws an Error
  * carrying `status` on any other non-2xx. A 204, 205 or empty body is
  * `undefined`; a body that is not JSON throws an Error naming the URL.
@@ -22,7 +22,10 @@ export function fetchJson<T = unknown>(
   return async (ctx) => {
     const headers = new Headers(init?.headers)
     if (!headers.has('accept')) headers.set('accept', 'application/json')
-    if (ctx.etag !== undefined) headers.set('if-none-match', ctx.etag)
+    // A revalidation is a GET's (or HEAD's): on any other method If-None-Match is a
+    // precondition, and a server answers a match with 412, so the query would fail.
+    const method = init?.method?.toUpperCase() ?? 'GET'
+    if (ctx.etag !== undefined && (method === 'GET' || method === 'HEAD')) headers.set('if-none-match', ctx.etag)
     const either = init?.signal ? eitherSignal(init.signal, ctx.signal) : undefined
     let response: Response
     let text: string

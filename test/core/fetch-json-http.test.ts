@@ -104,3 +104,49 @@ describe('fetchJson over HTTP: the caller init.signal', () => {
     }
   })
 })
+
+/**
+ * A server that evaluates If-None-Match as RFC 9110 13.1.2 says (Go's
+ * http.ServeContent and Django's condition decorators do): a match answers
+ * 304 to a GET or HEAD, and 412 Precondition Failed to any other method.
+ */
+function conditionalServer(etag: string, body: string) {
+  return serve((req, res) => {
+    const match = req.headers['if-none-match']?.split(/\s*,\s*/).includes(etag)
+    if (match) {
+      res.writeHead(req.method === 'GET' || req.method === 'HEAD' ? 304 : 412, { etag })
+      res.end()
+      return
+    }
+    res.writeHead(200, { etag, 'content-type': 'application/json' })
+    res.end(body)
+  })
+}
+
+describe('fetchJson over HTTP: conditional requests', () => {
+  it('a POST query refetches its data: If-None-Match goes only with GET and HEAD (a matching one fails any other method with 412)', async () => {
+    const { url, requests } = await conditionalServer('"q1"', '{"hits":[1,2]}')
+    const cache = createCache({ retry: 0, staleTime: 60_000 })
+    const query = { key: ['search', 'shoes'], fetcher: fetchJson<{ hits: number[] }>(`${url}/search`, { method: 'POST', body: '{"q":"shoes"}' }) }
+    expect(await within(cache.fetch(query))).toEqual({ hits: [1, 2] })
+    await cache.invalidate({ key: ['search'] })
+    // Before: the refetch sent If-None-Match, the server answered 412, and the
+    // query failed (a 4xx, never retried), on every refetch after, for ever.
+    expect(await within(cache.fetch(query))).toEqual({ hits: [1, 2] })
+    expect(requests).toEqual([
+      { method: 'POST', ifNoneMatch: undefined },
+      { method: 'POST', ifNoneMatch: undefined },
+    ])
+    expect(cache.get(['search', 'shoes'])).toMatchObject({ status: 'success', error: undefined, isStale: false })
+  })
+
+  it.each([undefined, 'GET', 'get', 'HEAD'])('method %s still revalidates with If-None-Match, and a 304 keeps the data', async (method) => {
+    const { url, requests } = await conditionalServer('"d1"', method === 'HEAD' ? '' : '{"v":1}')
+    const cache = createCache()
+    const query = { key: ['doc'], fetcher: fetchJson(`${url}/doc`, method === undefined ? undefined : { method }) }
+    const first = await within(cache.fetch(query))
+    await cache.invalidate({ key: ['doc'] })
+    expect(await within(cache.fetch(query))).toBe(first)
+    expect(requests.map((request) => request.ifNoneMatch)).toEqual([undefined, '"d1"'])
+  })
+})

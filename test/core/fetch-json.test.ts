@@ -90,11 +90,17 @@ describe('fetchJson', () => {
   })
 
   it('keeps the caller headers and init next to If-None-Match', async () => {
-    const { requests } = stubFetch(json(1))
-    await fetchJson('/x', { method: 'POST', headers: { Authorization: 'Bearer t' } })(context({ etag: '"e"' }))
-    expect(requests[0]?.init?.method).toBe('POST')
+    const { requests } = stubFetch(json(1), json(2))
+    await fetchJson('/x', { method: 'GET', cache: 'no-cache', headers: { Authorization: 'Bearer t' } })(context({ etag: '"e"' }))
+    expect(requests[0]?.init?.method).toBe('GET')
+    expect(requests[0]?.init?.cache).toBe('no-cache')
     expect(requests[0]?.headers.get('authorization')).toBe('Bearer t')
     expect(requests[0]?.headers.get('if-none-match')).toBe('"e"')
+    // On a POST, If-None-Match is a precondition (a match answers 412), not a revalidation.
+    await fetchJson('/x', { method: 'POST', headers: { Authorization: 'Bearer t' } })(context({ etag: '"e"' }))
+    expect(requests[1]?.init?.method).toBe('POST')
+    expect(requests[1]?.headers.get('authorization')).toBe('Bearer t')
+    expect(requests[1]?.headers.has('if-none-match')).toBe(false)
   })
 
   it.each([404, 500])('throws an Error carrying status %i on a non-2xx answer', async (status) => {
