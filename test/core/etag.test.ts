@@ -78,6 +78,25 @@ describe('ETag (semantic 10)', () => {
     expect(cache.get(['doc'])).toMatchObject({ status: 'success', error: undefined, data: doc })
   })
 
+  it('notModified keeps cached data that is undefined (a 204 with an ETag), also while an error stands', async () => {
+    const cache = createCache({ now: () => Date.now(), retry: 0 })
+    await cache.fetch({ key: ['flags'], fetcher: async () => versioned(undefined, '"f1"') })
+    await cache.fetch({ key: ['flags'], fetcher: async () => Promise.reject(new Error('flaky')) }).catch(() => {})
+    expect(cache.get(['flags'])).toMatchObject({ status: 'error', data: undefined, etag: '"f1"' })
+    const fetcher = vi.fn(async (_ctx: FetchContext) => notModified)
+    // Before: "notModified … but nothing is cached", though the server vouched for what is.
+    await expect(cache.fetch({ key: ['flags'], fetcher })).resolves.toBeUndefined()
+    expect(fetcher.mock.calls[0]?.[0]?.etag).toBe('"f1"')
+    expect(cache.get(['flags'])).toMatchObject({ status: 'success', error: undefined, data: undefined, etag: '"f1"' })
+  })
+
+  it('notModified when nothing is cached is an error naming the key, and leaves the entry as it was', async () => {
+    const cache = createCache({ now: () => Date.now(), retry: 0 })
+    const error = await cache.fetch({ key: ['doc', 7], segment: 'arm-b', fetcher: async () => notModified }).catch((e: unknown) => e)
+    expect((error as Error).message).toBe('cachet: notModified for key ["doc",7] (segment "arm-b"), but nothing is cached')
+    expect(cache.get(['doc', 7], 'arm-b')).toMatchObject({ status: 'error', data: undefined, updatedAt: 0, etag: undefined })
+  })
+
   it('notModified emits no updated event with changed data', async () => {
     const cache = createCache({ now: () => Date.now() })
     const doc: Doc = { title: 'a' }
