@@ -1,9 +1,10 @@
 // @vitest-environment node
 import { describe, expect, it, vi } from 'vitest'
+import { z } from 'zod'
 import { createCache } from '../../src/core/cache'
 import { observe } from '../../src/core/observer'
 import { notModified, versioned } from '../../src/core/result'
-import type { CacheEvent, Entry, FetchContext } from '../../src/core/types'
+import type { CacheEvent, Entry, FetchContext, QueryOptions } from '../../src/core/types'
 import { controlledFetcher, fakeTimersEachTest, flush } from '../helpers/core'
 
 fakeTimersEachTest()
@@ -95,6 +96,23 @@ describe('ETag (semantic 10)', () => {
     const error = await cache.fetch({ key: ['doc', 7], segment: 'arm-b', fetcher: async () => notModified }).catch((e: unknown) => e)
     expect((error as Error).message).toBe('cachet: notModified for key ["doc",7] (segment "arm-b"), but nothing is cached')
     expect(cache.get(['doc', 7], 'arm-b')).toMatchObject({ status: 'error', data: undefined, updatedAt: 0, etag: undefined })
+  })
+
+  it('notModified with a schema keeps the parsed data and never runs the schema on the missing body', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: 1000 })
+    // A transforming schema: the cached data is its output, not the wire's JSON.
+    const schema = z.object({ title: z.string(), at: z.string().transform((s) => new Date(s)) })
+    const safeParse = vi.spyOn(schema, 'safeParse')
+    const fetcher = vi.fn(async (_ctx: FetchContext): Promise<unknown> => versioned({ title: 'a', at: '2026-01-01T00:00:00Z' }, '"v1"'))
+    const query = { key: ['doc'], schema, fetcher } as QueryOptions<z.output<typeof schema>>
+    const parsed = await cache.fetch(query)
+    expect(parsed.at).toBeInstanceOf(Date)
+    expect(safeParse).toHaveBeenCalledTimes(1)
+    await vi.advanceTimersByTimeAsync(5000)
+    fetcher.mockImplementation(async () => notModified)
+    await expect(cache.fetch(query)).resolves.toBe(parsed)
+    expect(safeParse).toHaveBeenCalledTimes(1)
+    expect(cache.get(['doc'])).toMatchObject({ status: 'success', error: undefined, etag: '"v1"', isStale: false })
   })
 
   it('notModified emits no updated event with changed data', async () => {
