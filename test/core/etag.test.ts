@@ -115,6 +115,25 @@ describe('ETag (semantic 10)', () => {
     expect(cache.get(['doc'])).toMatchObject({ status: 'success', error: undefined, etag: '"v1"', isStale: false })
   })
 
+  it('a 304 that lands after a remove-mode invalidation keeps nothing: the caller gets a refetch sent without the etag', async () => {
+    const cache = createCache({ now: () => Date.now(), retry: 0 })
+    const { fetcher, call } = controlledFetcher<Doc | typeof notModified | ReturnType<typeof versioned<Doc>>>()
+    const first = cache.fetch<Doc>({ key: ['doc'], fetcher })
+    await flush()
+    call(0).resolve(versioned({ title: 'in stock' }, '"v1"'))
+    await first
+    const second = cache.fetch<Doc>({ key: ['doc'], fetcher })
+    await flush()
+    expect(call(1).ctx.etag).toBe('"v1"')
+    void cache.invalidate({ key: ['doc'] }, { mode: 'remove' })
+    call(1).resolve(notModified) // the server vouched for data the cache has just dropped
+    await flush()
+    expect(call(2).ctx.etag).toBeUndefined()
+    call(2).resolve(versioned({ title: 'out of stock' }, '"v2"'))
+    await expect(second).resolves.toEqual({ title: 'out of stock' })
+    expect(cache.get(['doc'])).toMatchObject({ status: 'success', etag: '"v2"', error: undefined })
+  })
+
   it('notModified emits no updated event with changed data', async () => {
     const cache = createCache({ now: () => Date.now() })
     const doc: Doc = { title: 'a' }
