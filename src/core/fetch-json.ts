@@ -13,7 +13,9 @@ export interface HttpError extends Error {
  * carrying `status` on any other non-2xx. A 204, 205 or empty body is
  * `undefined`; a body that is not JSON throws an Error naming the URL.
  * A cross-origin API must expose its ETag (`Access-Control-Expose-Headers:
- * ETag`), or no request can ever be answered with a 304.
+ * ETag`), or no request can ever be answered with a 304, and allow
+ * If-None-Match in its preflight (`Access-Control-Allow-Headers`): a
+ * revalidation it refuses is sent again without it (a 200).
  */
 export function fetchJson<T = unknown>(
   url: string | URL,
@@ -30,7 +32,17 @@ export function fetchJson<T = unknown>(
     let response: Response
     let text: string
     try {
-      response = await fetch(url, { ...init, headers, signal: either?.signal ?? ctx.signal })
+      const signal = either?.signal ?? ctx.signal
+      try {
+        response = await fetch(url, { ...init, headers, signal })
+      } catch (error) {
+        // If-None-Match is not a CORS-safelisted header: across origins it needs a
+        // preflight that allows it. An API that exposes ETag but not that fails every
+        // revalidation with a bare TypeError, though the request works without it.
+        if (!(error instanceof TypeError) || signal.aborted || !headers.has('if-none-match') || !crossOrigin(url)) throw error
+        headers.delete('if-none-match')
+        response = await fetch(url, { ...init, headers, signal })
+      }
       const { status } = response
       if (status !== 304 && !response.ok) throw httpError(`fetchJson: ${String(url)} answered ${status} ${response.statusText}`.trim(), status)
       // A 304's empty body is read too, so DevTools shows the request finished, not cancelled.
@@ -50,6 +62,11 @@ export function fetchJson<T = unknown>(
     const etag = response.headers.get('etag')
     return etag === null ? data : versioned(data, etag)
   }
+}
+
+/** The request goes to another origin than the page's (never, outside a browser). */
+function crossOrigin(url: string | URL): boolean {
+  return typeof location !== 'undefined' && new URL(url, location.href).origin !== location.origin
 }
 
 function httpError(message: string, status: number, cause?: unknown): HttpError {

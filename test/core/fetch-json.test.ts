@@ -177,3 +177,42 @@ describe('fetchJson: signals and bodies', () => {
     expect(error.cause).toBeInstanceOf(SyntaxError)
   })
 })
+
+describe('fetchJson: a revalidation a cross-origin preflight refuses', () => {
+  /** Stubs fetch: a request with If-None-Match (any, when the network is down) fails as a refused CORS preflight does; one without answers 200. */
+  function refusingPreflight(networkDown = false) {
+    const sent: (string | null)[] = []
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (_input: unknown, init?: RequestInit) => {
+        const ifNoneMatch = new Headers(init?.headers).get('if-none-match')
+        sent.push(ifNoneMatch)
+        if (init?.signal?.aborted) throw init.signal.reason
+        if (ifNoneMatch !== null || networkDown) throw new TypeError('Failed to fetch')
+        return json({ v: 2 }, { headers: { ETag: '"2"' } })()
+      }),
+    )
+    vi.stubGlobal('location', { href: 'https://app.example/page', origin: 'https://app.example' })
+    return sent
+  }
+
+  it('is sent again without If-None-Match, once, and answers its 200', async () => {
+    const sent = refusingPreflight()
+    const result = await fetchJson('https://api.example/doc')(context({ etag: '"1"' }))
+    expect(result).toMatchObject({ data: { v: 2 }, etag: '"2"' })
+    expect(sent).toEqual(['"1"', null])
+  })
+
+  it.each([
+    ['same-origin (no preflight: a network error)', '/doc', '"1"', false],
+    ['sent without an etag', 'https://api.example/doc', undefined, false],
+    ['aborted', 'https://api.example/doc', '"1"', true],
+  ] as const)('is not sent again when %s', async (_name, url, etag, aborted) => {
+    const sent = refusingPreflight(etag === undefined)
+    const controller = new AbortController()
+    if (aborted) controller.abort(new Error('nobody waits'))
+    const error = await fetchJson(url)(context({ etag, signal: controller.signal })).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(Error)
+    expect(sent).toHaveLength(1)
+  })
+})
