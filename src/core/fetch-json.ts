@@ -27,7 +27,14 @@ export function fetchJson<T = unknown>(
     // A revalidation is a GET's (or HEAD's): on any other method If-None-Match is a
     // precondition, and a server answers a match with 412, so the query would fail.
     const method = init?.method?.toUpperCase() ?? 'GET'
-    if (ctx.etag !== undefined && (method === 'GET' || method === 'HEAD')) headers.set('if-none-match', ctx.etag)
+    if (ctx.etag !== undefined && (method === 'GET' || method === 'HEAD')) {
+      try {
+        headers.set('if-none-match', ctx.etag)
+      } catch {
+        // Not a header value (a server event or set() gave it): sent without, the
+        // 200's ETag replaces it. Thrown, no request could ever replace it.
+      }
+    }
     const either = init?.signal ? eitherSignal(init.signal, ctx.signal) : undefined
     let response: Response
     let text: string

@@ -150,3 +150,19 @@ describe('fetchJson over HTTP: conditional requests', () => {
     expect(requests.map((request) => request.ifNoneMatch)).toEqual([undefined, '"d1"'])
   })
 })
+
+describe('fetchJson over HTTP: an etag that cannot be a header value', () => {
+  it.each([
+    ['a character above U+00FF', '"v1\u2013"'],
+    ['a line break', '"v1\nv2"'],
+  ])('with %s (pushed by a server event, or set()) sends none, and the 200 replaces it', async (_name, pushed) => {
+    const { url, requests } = await conditionalServer('"v2"', '{"v":2}')
+    const cache = createCache({ retry: 0 })
+    cache.set(['doc'], { v: 1 }, { etag: pushed })
+    // Before: building the request threw (a TypeError) before anything was sent,
+    // on every refetch, for ever: no answer could ever replace that etag.
+    expect(await within(cache.fetch({ key: ['doc'], fetcher: fetchJson(`${url}/doc`) }))).toEqual({ v: 2 })
+    expect(requests).toEqual([{ method: 'GET', ifNoneMatch: undefined }])
+    expect(cache.get(['doc'])).toMatchObject({ status: 'success', etag: '"v2"' })
+  })
+})
