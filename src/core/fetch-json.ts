@@ -8,9 +8,9 @@ export interface HttpError extends Error {
 
 /**
  * A fetcher over `fetch()`: sends the cached ETag as If-None-Match (with a
- * GET or HEAD: other methods send none), answers `notModified` on 304, keeps the response's ETag, passes the abort signal
- * (and `init.signal`, if given: either one aborts), and throws an Error
- * carrying `status` on any other non-2xx. A 204, 205 or empty body is
+ * GET or HEAD: other methods send none), answers `notModified` on 304, keeps
+ * the response's ETag, passes the abort signal (and `init.signal`, if given:
+ * either one aborts), and throws an Error carrying `status` on any other non-2xx. A 204, 205 or empty body is
  * `undefined`; a body that is not JSON throws an Error naming the URL.
  * A cross-origin API must expose its ETag (`Access-Control-Expose-Headers:
  * ETag`), or no request can ever be answered with a 304, and allow
@@ -31,8 +31,8 @@ export function fetchJson<T = unknown>(
       try {
         headers.set('if-none-match', ctx.etag)
       } catch {
-        // Not a header value (a server event or set() gave it): sent without, the
-        // 200's ETag replaces it. Thrown, no request could ever replace it.
+        // Not a header value (a server event or set() gave it): sent without it, the
+        // 200's ETag replaces it. Throwing would fail every refetch, for ever.
       }
     }
     const either = init?.signal ? eitherSignal(init.signal, ctx.signal) : undefined
