@@ -121,7 +121,8 @@ function land(core: CacheCore, entry: QueryEntry, flight: Flight, value: unknown
   let patch: EntryPatch
   if (isNotModified(value)) {
     data = entry.data
-    if (entry.status !== 'success' && data === undefined) {
+    // Nothing cached is no success yet (data may be undefined: a 204 with an ETag).
+    if (entry.sinceOrigin === undefined) {
       error = new Error(`cachet: notModified for key ${formatKey(entry.key, entry.segment)}, but nothing is cached`)
     }
     // Stamped as a 200 would be (the query's model, the version the fetch

@@ -1,9 +1,10 @@
 // @vitest-environment node
 import { describe, expect, it, vi } from 'vitest'
+import { z } from 'zod'
 import { createCache } from '../../src/core/cache'
 import { observe } from '../../src/core/observer'
 import { notModified, versioned } from '../../src/core/result'
-import type { CacheEvent, Entry, FetchContext } from '../../src/core/types'
+import type { CacheEvent, Entry, FetchContext, QueryOptions } from '../../src/core/types'
 import { controlledFetcher, fakeTimersEachTest, flush } from '../helpers/core'
 
 fakeTimersEachTest()
@@ -76,6 +77,61 @@ describe('ETag (semantic 10)', () => {
     expect(cache.get(['doc'])?.status).toBe('error')
     await cache.fetch({ key: ['doc'], fetcher: async () => notModified })
     expect(cache.get(['doc'])).toMatchObject({ status: 'success', error: undefined, data: doc })
+  })
+
+  it('notModified keeps cached data that is undefined (a 204 with an ETag), also while an error stands', async () => {
+    const cache = createCache({ now: () => Date.now(), retry: 0 })
+    await cache.fetch({ key: ['flags'], fetcher: async () => versioned(undefined, '"f1"') })
+    await cache.fetch({ key: ['flags'], fetcher: async () => Promise.reject(new Error('flaky')) }).catch(() => {})
+    expect(cache.get(['flags'])).toMatchObject({ status: 'error', data: undefined, etag: '"f1"' })
+    const fetcher = vi.fn(async (_ctx: FetchContext) => notModified)
+    // Before: "notModified … but nothing is cached", though the server vouched for what is.
+    await expect(cache.fetch({ key: ['flags'], fetcher })).resolves.toBeUndefined()
+    expect(fetcher.mock.calls[0]?.[0]?.etag).toBe('"f1"')
+    expect(cache.get(['flags'])).toMatchObject({ status: 'success', error: undefined, data: undefined, etag: '"f1"' })
+  })
+
+  it('notModified when nothing is cached is an error naming the key, and leaves the entry as it was', async () => {
+    const cache = createCache({ now: () => Date.now(), retry: 0 })
+    const error = await cache.fetch({ key: ['doc', 7], segment: 'arm-b', fetcher: async () => notModified }).catch((e: unknown) => e)
+    expect((error as Error).message).toBe('cachet: notModified for key ["doc",7] (segment "arm-b"), but nothing is cached')
+    expect(cache.get(['doc', 7], 'arm-b')).toMatchObject({ status: 'error', data: undefined, updatedAt: 0, etag: undefined })
+  })
+
+  it('notModified with a schema keeps the parsed data and never runs the schema on the missing body', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: 1000 })
+    // A transforming schema: the cached data is its output, not the wire's JSON.
+    const schema = z.object({ title: z.string(), at: z.string().transform((s) => new Date(s)) })
+    const safeParse = vi.spyOn(schema, 'safeParse')
+    const fetcher = vi.fn(async (_ctx: FetchContext): Promise<unknown> => versioned({ title: 'a', at: '2026-01-01T00:00:00Z' }, '"v1"'))
+    const query = { key: ['doc'], schema, fetcher } as QueryOptions<z.output<typeof schema>>
+    const parsed = await cache.fetch(query)
+    expect(parsed.at).toBeInstanceOf(Date)
+    expect(safeParse).toHaveBeenCalledTimes(1)
+    await vi.advanceTimersByTimeAsync(5000)
+    fetcher.mockImplementation(async () => notModified)
+    await expect(cache.fetch(query)).resolves.toBe(parsed)
+    expect(safeParse).toHaveBeenCalledTimes(1)
+    expect(cache.get(['doc'])).toMatchObject({ status: 'success', error: undefined, etag: '"v1"', isStale: false })
+  })
+
+  it('a 304 that lands after a remove-mode invalidation keeps nothing: the caller gets a refetch sent without the etag', async () => {
+    const cache = createCache({ now: () => Date.now(), retry: 0 })
+    const { fetcher, call } = controlledFetcher<Doc | typeof notModified | ReturnType<typeof versioned<Doc>>>()
+    const first = cache.fetch<Doc>({ key: ['doc'], fetcher })
+    await flush()
+    call(0).resolve(versioned({ title: 'in stock' }, '"v1"'))
+    await first
+    const second = cache.fetch<Doc>({ key: ['doc'], fetcher })
+    await flush()
+    expect(call(1).ctx.etag).toBe('"v1"')
+    void cache.invalidate({ key: ['doc'] }, { mode: 'remove' })
+    call(1).resolve(notModified) // the server vouched for data the cache has just dropped
+    await flush()
+    expect(call(2).ctx.etag).toBeUndefined()
+    call(2).resolve(versioned({ title: 'out of stock' }, '"v2"'))
+    await expect(second).resolves.toEqual({ title: 'out of stock' })
+    expect(cache.get(['doc'])).toMatchObject({ status: 'success', etag: '"v2"', error: undefined })
   })
 
   it('notModified emits no updated event with changed data', async () => {

@@ -90,11 +90,17 @@ describe('fetchJson', () => {
   })
 
   it('keeps the caller headers and init next to If-None-Match', async () => {
-    const { requests } = stubFetch(json(1))
-    await fetchJson('/x', { method: 'POST', headers: { Authorization: 'Bearer t' } })(context({ etag: '"e"' }))
-    expect(requests[0]?.init?.method).toBe('POST')
+    const { requests } = stubFetch(json(1), json(2))
+    await fetchJson('/x', { method: 'GET', cache: 'no-cache', headers: { Authorization: 'Bearer t' } })(context({ etag: '"e"' }))
+    expect(requests[0]?.init?.method).toBe('GET')
+    expect(requests[0]?.init?.cache).toBe('no-cache')
     expect(requests[0]?.headers.get('authorization')).toBe('Bearer t')
     expect(requests[0]?.headers.get('if-none-match')).toBe('"e"')
+    // On a POST, If-None-Match is a precondition (a match answers 412), not a revalidation.
+    await fetchJson('/x', { method: 'POST', headers: { Authorization: 'Bearer t' } })(context({ etag: '"e"' }))
+    expect(requests[1]?.init?.method).toBe('POST')
+    expect(requests[1]?.headers.get('authorization')).toBe('Bearer t')
+    expect(requests[1]?.headers.has('if-none-match')).toBe(false)
   })
 
   it.each([404, 500])('throws an Error carrying status %i on a non-2xx answer', async (status) => {
@@ -126,15 +132,29 @@ describe('fetchJson', () => {
 
 describe('fetchJson: signals and bodies', () => {
   it("aborts when the caller's own init.signal aborts, as well as when the cache's does", async () => {
-    const { requests } = stubFetch(json(1), json(2))
+    // A request that answers only when its signal aborts (the server never does).
+    const requests: AbortSignal[] = []
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(
+        (_input: unknown, init?: RequestInit) =>
+          new Promise<Response>((_, reject) => {
+            const signal = init!.signal!
+            requests.push(signal)
+            signal.addEventListener('abort', () => reject(signal.reason))
+          }),
+      ),
+    )
     const mine = new AbortController()
-    await fetchJson('/x', { signal: mine.signal })(context())
-    mine.abort()
-    expect(requests[0]!.init!.signal!.aborted).toBe(true)
+    const first = fetchJson('/x', { signal: mine.signal })(context()).catch((e: unknown) => e)
+    mine.abort('mine')
+    expect(await first).toBe('mine')
+    expect(requests[0]!.aborted).toBe(true)
     const cacheSide = new AbortController()
-    await fetchJson('/x', { signal: new AbortController().signal })(context({ signal: cacheSide.signal }))
-    cacheSide.abort()
-    expect(requests[1]!.init!.signal!.aborted).toBe(true)
+    const second = fetchJson('/x', { signal: new AbortController().signal })(context({ signal: cacheSide.signal })).catch((e: unknown) => e)
+    cacheSide.abort('cache')
+    expect(await second).toBe('cache')
+    expect(requests[1]!.aborted).toBe(true)
   })
 
   it.each([204, 205])('a %i answers undefined, once (not a JSON error, retried)', async (status) => {
@@ -155,5 +175,44 @@ describe('fetchJson: signals and bodies', () => {
     expect(error.message).toMatch(/^fetchJson: \/api\/recs answered 200 with a body that is not JSON: /)
     expect(error.status).toBe(200)
     expect(error.cause).toBeInstanceOf(SyntaxError)
+  })
+})
+
+describe('fetchJson: a revalidation a cross-origin preflight refuses', () => {
+  /** Stubs fetch: a request with If-None-Match (any, when the network is down) fails as a refused CORS preflight does; one without answers 200. */
+  function refusingPreflight(networkDown = false) {
+    const sent: (string | null)[] = []
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (_input: unknown, init?: RequestInit) => {
+        const ifNoneMatch = new Headers(init?.headers).get('if-none-match')
+        sent.push(ifNoneMatch)
+        if (init?.signal?.aborted) throw init.signal.reason
+        if (ifNoneMatch !== null || networkDown) throw new TypeError('Failed to fetch')
+        return json({ v: 2 }, { headers: { ETag: '"2"' } })()
+      }),
+    )
+    vi.stubGlobal('location', { href: 'https://app.example/page', origin: 'https://app.example' })
+    return sent
+  }
+
+  it('is sent again without If-None-Match, once, and answers its 200', async () => {
+    const sent = refusingPreflight()
+    const result = await fetchJson('https://api.example/doc')(context({ etag: '"1"' }))
+    expect(result).toMatchObject({ data: { v: 2 }, etag: '"2"' })
+    expect(sent).toEqual(['"1"', null])
+  })
+
+  it.each([
+    ['same-origin (no preflight: a network error)', '/doc', '"1"', false],
+    ['sent without an etag', 'https://api.example/doc', undefined, false],
+    ['aborted', 'https://api.example/doc', '"1"', true],
+  ] as const)('is not sent again when %s', async (_name, url, etag, aborted) => {
+    const sent = refusingPreflight(etag === undefined)
+    const controller = new AbortController()
+    if (aborted) controller.abort(new Error('nobody waits'))
+    const error = await fetchJson(url)(context({ etag, signal: controller.signal })).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(Error)
+    expect(sent).toHaveLength(1)
   })
 })

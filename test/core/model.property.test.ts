@@ -588,7 +588,8 @@ class Harness {
         if (e.data !== before.data) this.fail(`e${call.eid}: an error lost the last good data`)
       } else if (!e.isFetching) this.fail(`e${call.eid}: not fetching while a retry is due`)
     } else if (o.kind === 'notModified') {
-      if (before.data === undefined && before.status !== 'success') {
+      // Nothing cached: no success since the entry was made or its data removed (START > 0).
+      if (before.updatedAt === 0) {
         if (e.status !== 'error') this.fail(`e${call.eid}: notModified with nothing cached is not an error`)
       } else {
         if (e.data !== before.data) this.fail(`e${call.eid}: notModified changed the data reference`)
