@@ -3,7 +3,7 @@ import { parseInvalidationMessage, type InvalidationMessage } from '../stream/sc
 import { isGrant, segmentFilter, type Connection, type HubGrant } from './connection'
 import type { EventStore, StoredEvent } from './event-store'
 import { memoryStore } from './memory-store'
-import { encodeEvent, heartbeatFrame, heartbeatWithId, sseHeaders } from './sse'
+import { encodeEvent, heartbeatFrame, heartbeatWithId, retryFrame, sseHeaders } from './sse'
 
 export interface InvalidationHubOptions {
   /** Where events are kept for replay and shared between instances. Default `memoryStore()`. The hub closes it on `close()`. */
@@ -178,8 +178,9 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
     if (!isGrant(grant)) return void res.writeHead(500).end()
 
     res.writeHead(200, sseHeaders)
-    res.flushHeaders()
     res.socket?.setNoDelay(true)
+    // First, so that a stream the hub ends before its sync (the store is down) spreads its reconnects too.
+    res.write(retryFrame())
     connection = { res, canSee: segmentFilter(grant), live: false, pending: [], parkedBytes: 0, cursor: undefined, joinedAfter: lastDelivered, sentId: undefined, bufferLimit: 0 }
     // Registered before the store is read, so that an event stored meanwhile
     // is parked in `pending` rather than lost:

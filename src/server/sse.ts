@@ -13,6 +13,18 @@ export const sseHeaders: OutgoingHttpHeaders = {
   'X-Accel-Buffering': 'no',
 }
 
+/**
+ * The reconnection time each stream asks its browser for, drawn anew per
+ * connection between 1 and 5 s (browsers wait about 3 s by default). When a
+ * hub closes for a deploy, its store goes down or its reader falls behind,
+ * it ends every stream it serves at once; with one fixed delay every browser
+ * would come back in the same instant, replay or refetch together, and meet
+ * the next instance or the backend as one wave.
+ */
+export function retryFrame(): string {
+  return `retry: ${1000 + Math.floor(Math.random() * 4000)}\n\n`
+}
+
 /** A comment line: ignored by EventSource, but keeps proxies from closing an idle stream. */
 export const heartbeatFrame = ': ping\n\n'
 

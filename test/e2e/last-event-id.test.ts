@@ -67,7 +67,7 @@ describe("Chromium's EventSource", () => {
     const count = written.length
     await vi.waitUntil(() => written.length > count, { timeout: 2_000, interval: 5 })
     server!.closeAllConnections()
-    // EventSource waits its reconnection time (3 s in Chromium) before it reconnects.
+    // EventSource waits the reconnection time the hub set (1–5 s) before it reconnects.
     await vi.waitUntil(() => lastEventIds.length === 2, { timeout: 10_000, interval: 20 })
     expect(lastEventIds).toEqual([undefined, newest])
     await page.waitForFunction(() => (window as unknown as { got: unknown[] }).got.length === 2, null, { timeout: 5_000 })

@@ -33,12 +33,33 @@ describe('invalidation hub: the SSE handler', () => {
     const { connect, hub } = await hubWith()
     const stream = await connect()
     await stream.waitFor((s) => s.messages().length === 1, 'the sync message')
-    // Nothing stored yet: the sync has no id, so the browser's last event id stays empty.
-    expect(stream.raw).toBe('data: {"type":"sync","replay":"none"}\n\n')
+    // First a reconnection time (see the next test), then the sync. Nothing stored
+    // yet: the sync has no id, so the browser's last event id stays empty.
+    expect(stream.raw).toMatch(/^retry: \d+\n\ndata: \{"type":"sync","replay":"none"\}\n\n$/)
 
     const id = await hub.publish(tag('product:42'))
     await stream.waitFor((s) => s.messages().length === 2, 'the published event')
     expect(stream.raw.endsWith(`id: ${id}\ndata: {"type":"invalidate","tags":["product:42"]}\n\n`)).toBe(true)
+  })
+
+  it('asks each browser to reconnect after its own delay between 1 and 5 s, so streams the hub ends together do not come back together', async () => {
+    const { connect } = await hubWith()
+    const draws = [0, 0.5, 0.99999]
+    const random = vi.spyOn(Math, 'random')
+    const retries: (number | undefined)[] = []
+    try {
+      for (const draw of draws) {
+        random.mockReturnValue(draw)
+        const stream = await connect()
+        await stream.waitFor((s) => s.messages().length === 1, 'the sync message')
+        // Its own frame, before anything else: it holds even if the stream ends before its sync.
+        expect(stream.frames()[0]).toEqual({ id: undefined, data: undefined, retry: expect.any(Number), comments: [] })
+        retries.push(stream.frames()[0]!.retry)
+      }
+    } finally {
+      random.mockRestore()
+    }
+    expect(retries).toEqual([1000, 3000, 4999])
   })
 
   it("gives the sync the id of the newest stored event, so a later reconnect replays exactly", async () => {

@@ -9,6 +9,8 @@ import type { Server } from 'node:http'
 export interface SseFrame {
   id: string | undefined
   data: string | undefined
+  /** The reconnection time the frame sets (ms), if it has a `retry:` line. */
+  retry: number | undefined
   comments: string[]
 }
 
@@ -126,10 +128,11 @@ export function parseFrames(raw: string): SseFrame[] {
   const blocks = raw.split('\n\n')
   blocks.pop() // not yet terminated
   return blocks.map((block) => {
-    const frame: SseFrame = { id: undefined, data: undefined, comments: [] }
+    const frame: SseFrame = { id: undefined, data: undefined, retry: undefined, comments: [] }
     for (const line of block.split('\n')) {
       if (line.startsWith(':')) frame.comments.push(line.slice(1).trim())
       else if (line.startsWith('id: ')) frame.id = line.slice(4)
+      else if (line.startsWith('retry: ')) frame.retry = Number(line.slice(7))
       else if (line.startsWith('data: ')) frame.data = frame.data === undefined ? line.slice(6) : `${frame.data}\n${line.slice(6)}`
     }
     return frame

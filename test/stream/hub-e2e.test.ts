@@ -8,9 +8,9 @@ import { connectInvalidations, type InvalidationConnection } from '../../src/str
 import { activeEntry } from './waker'
 
 // The client against the real hub (cachet/server) over real HTTP: the hub's
-// ids, replay and `sync` drive the reconnect rule. The hub sends no `retry:`,
-// so the `eventsource` package waits its default 3 s before reconnecting;
-// each wait is bounded well above that.
+// ids, replay and `sync` drive the reconnect rule. The hub's `retry:` makes
+// the `eventsource` package wait 1–5 s before reconnecting; each wait is
+// bounded well above that.
 const BOUND_MS = 8_000
 
 let hub: InvalidationHub | undefined
