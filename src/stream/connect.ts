@@ -2,7 +2,7 @@ import { backoff } from '../core/fetch-run'
 import { reportError } from '../core/report-error'
 import { after, type Cancel } from '../core/scheduler'
 import type { Cache } from '../core/types'
-import { applyingEvent, wasApplied, type ServerEvent } from './applied-events'
+import { applyingEvent, forgetStream, wasApplied, type ServerEvent } from './applied-events'
 import { applyOnce } from './apply-message'
 import { parseInvalidationMessage } from './schema'
 
@@ -127,7 +127,12 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
     const reconnect = hasOpened
     hasOpened = true
     setState('open')
-    if (!reconnect || onReconnect === 'none') return
+    if (!reconnect) return
+    // A server that never sent `sync` makes no promise about its ids across a
+    // reconnect: restarted, it may count 1, 2, 3 again. Its ids from before
+    // are forgotten, so a new event is never skipped as an old one's copy.
+    if (!syncSeen) forgetStream(cache, stream)
+    if (onReconnect === 'none') return
     if (syncSeen) {
       // The hub replays what we missed, then says whether that was all of it:
       //   open → replayed events (applied as they come) → sync
