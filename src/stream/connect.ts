@@ -1,10 +1,11 @@
 import { backoff } from '../core/fetch-run'
+import { internalsOf } from '../core/internals'
 import { reportError } from '../core/report-error'
 import { after, type Cancel } from '../core/scheduler'
 import type { Cache } from '../core/types'
 import { applyingEvent, forgetStream, wasApplied, type ServerEvent } from './applied-events'
 import { applyOnce } from './apply-message'
-import { parseInvalidationMessage } from './schema'
+import { describeIssues, parseInvalidationMessage } from './schema'
 
 /** What `connectInvalidations` needs of an EventSource (the browser's, the `eventsource` package's, a fake). */
 export interface EventSourceLike {
@@ -189,6 +190,17 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
     }
     // (The `sync` bookkeeping above never skips an event another tab relayed.)
     try {
+      if (message.type === 'set') {
+        // The data is what a fetch of the entry would answer: its query's
+        // schema parses it as it parses a fetch's (a date string may become a
+        // Date), and data that fails it is rejected before anything changes.
+        const parsed = internalsOf(cache, false)?.lookup(message.key, message.segment, 'set')?.query?.schema?.safeParse(message.data)
+        if (parsed) {
+          const issues = (parsed.error as { issues?: [] } | undefined)?.issues ?? []
+          if (!parsed.success) throw new Error(`set ${JSON.stringify(message.key)}: data fails its query's schema (${describeIssues(issues)})`)
+          message.data = parsed.data
+        }
+      }
       applyOnce(cache, message, serverEvent)?.catch(report)
     } catch (error) {
       reject(error instanceof Error ? error.message : String(error))

@@ -114,7 +114,7 @@ function describeIssue(issue: Issue): string {
   return issue.message
 }
 
-function describeIssues(issues: readonly Issue[]): string {
+export function describeIssues(issues: readonly Issue[]): string {
   return issues
     .map((issue) => {
       const path = formatPath(issue.path)
