@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { hashKey } from '../core/key'
 import { parseInvalidationMessage, type InvalidationMessage } from '../stream/schema'
 import { isGrant, segmentFilter, type Connection, type HubGrant } from './connection'
 import type { EventStore, StoredEvent } from './event-store'
@@ -260,6 +261,27 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error)
       throw new Error(`cachet/server: cannot publish a message that is not JSON-serializable: ${reason}`, { cause: error })
+    }
+    // What JSON changes on the way is refused too, as every browser would get
+    // another message than the one published: a `set` whose data is
+    // `undefined` arrives without data (and is rejected by every browser), a
+    // key element `undefined` or NaN arrives as null (another entry), a Date
+    // as a string. The key is checked with the rule the browser's cache applies.
+    if (parsed.message.type === 'set' && parsed.message.data === undefined) {
+      throw new Error("cachet/server: cannot publish a set whose data is undefined: JSON cannot send it (publish null, or invalidate the key)")
+    }
+    const sent = parseInvalidationMessage(snapshot, false)
+    if (!sent.ok) throw new Error(`cachet/server: cannot publish a message that JSON would change: ${sent.reason}`)
+    if ('key' in parsed.message && parsed.message.key !== undefined) {
+      let same: boolean
+      try {
+        same = hashKey(parsed.message.key).hash === hashKey((snapshot as { key: unknown[] }).key).hash
+      } catch (error) {
+        throw new Error(`cachet/server: cannot publish an invalid message: ${(error as Error).message}`, { cause: error })
+      }
+      if (!same) {
+        throw new Error(`cachet/server: cannot publish a message that JSON would change: key ${JSON.stringify(parsed.message.key)} holds undefined or a number JSON sends as null`)
+      }
     }
     try {
       return await store.append(snapshot)
