@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { hashKey } from '../core/key'
 import { parseInvalidationMessage, type InvalidationMessage } from '../stream/schema'
+import { jsonChange } from './json-change'
 import { isGrant, segmentFilter, type Connection, type HubGrant } from './connection'
 import type { EventStore, StoredEvent } from './event-store'
 import { memoryStore } from './memory-store'
@@ -266,23 +266,15 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
     // another message than the one published: a `set` whose data is
     // `undefined` arrives without data (and is rejected by every browser), a
     // key element `undefined` or NaN arrives as null (another entry), a Date
-    // as a string. The key is checked with the rule the browser's cache applies.
+    // as a string. (`data` is JSON like a fetch's answer: only its absence counts.)
     if (parsed.message.type === 'set' && parsed.message.data === undefined) {
-      throw new Error("cachet/server: cannot publish a set whose data is undefined: JSON cannot send it (publish null, or invalidate the key)")
+      throw new Error('cachet/server: cannot publish a set whose data is undefined: JSON cannot send it (publish null, or invalidate the key)')
     }
+    const { key } = parsed.message as { key?: unknown }
+    const change = key === undefined ? undefined : jsonChange(key, 'key')
     const sent = parseInvalidationMessage(snapshot, false)
-    if (!sent.ok) throw new Error(`cachet/server: cannot publish a message that JSON would change: ${sent.reason}`)
-    if ('key' in parsed.message && parsed.message.key !== undefined) {
-      let same: boolean
-      try {
-        same = hashKey(parsed.message.key).hash === hashKey((snapshot as { key: unknown[] }).key).hash
-      } catch (error) {
-        throw new Error(`cachet/server: cannot publish an invalid message: ${(error as Error).message}`, { cause: error })
-      }
-      if (!same) {
-        throw new Error(`cachet/server: cannot publish a message that JSON would change: key ${JSON.stringify(parsed.message.key)} holds undefined or a number JSON sends as null`)
-      }
-    }
+    const reason = change ?? (sent.ok ? undefined : sent.reason)
+    if (reason) throw new Error(`cachet/server: cannot publish a message that JSON would change: ${reason}`)
     try {
       return await store.append(snapshot)
     } catch (error) {

@@ -36,13 +36,13 @@ describe('publish of a message that JSON would change', () => {
     running = await startHub()
     const { hub } = running
     await expect(hub.publish({ type: 'invalidate', key: ['user', undefined] })).rejects.toThrow(
-      'cachet/server: cannot publish a message that JSON would change: key ["user",null] holds undefined or a number JSON sends as null',
+      'cachet/server: cannot publish a message that JSON would change: key[1]: undefined does not survive JSON',
     )
     await expect(hub.publish({ type: 'set', key: ['price', Number.NaN], data: 1 })).rejects.toThrow(
-      'cachet/server: cannot publish an invalid message: key[1]: NaN is not a JSON value',
+      'cachet/server: cannot publish a message that JSON would change: key[1]: NaN does not survive JSON',
     )
     await expect(hub.publish({ type: 'invalidate', key: ['report', { from: new Date(0) }] })).rejects.toThrow(
-      'cachet/server: cannot publish an invalid message: key[1].from: Date is not a JSON value',
+      'cachet/server: cannot publish a message that JSON would change: key[1].from: Date does not survive JSON',
     )
   })
 
@@ -52,5 +52,7 @@ describe('publish of a message that JSON would change', () => {
     await expect(hub.publish({ type: 'invalidate', key: ['recs', { page: 1, filter: undefined }] })).resolves.toMatch(/^\d+-\d+$/)
     await expect(hub.publish({ type: 'set', key: ['recs'], data: { items: [], next: undefined } })).resolves.toMatch(/^\d+-\d+$/)
     await expect(hub.publish({ type: 'set', key: ['recs'], data: null })).resolves.toMatch(/^\d+-\d+$/)
+    // A field given as undefined counts as not given.
+    await expect(hub.publish({ type: 'invalidate', key: undefined, tags: ['t'] })).resolves.toMatch(/^\d+-\d+$/)
   })
 })
