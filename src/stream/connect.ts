@@ -77,6 +77,10 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
   const owned = options.source === undefined
   let source = options.source ?? openSource(options)
   const stream = streamOf(options, source)
+  // What earlier connections to this stream applied says nothing about this
+  // one's ids: the server may have restarted since and count 1, 2, 3 again
+  // (see onOpen). Relayed copies that arrive from now on are still matched.
+  forgetStream(cache, stream)
   // A source we created that gave up (an EventSource does on any answer but
   // 200: a 503 from a closing hub, a proxy's 502 during a deploy) is replaced
   // after a backoff. The new one connects without Last-Event-ID, so a gap is
