@@ -200,8 +200,9 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
         // Date), and data that fails it is rejected before anything changes.
         const parsed = internalsOf(cache, false)?.lookup(message.key, message.segment, 'set')?.query?.schema?.safeParse(message.data)
         if (parsed) {
+          // In the schema's own words (an app's zod has its locale), as a fetch's schema failure is.
           const issues = (parsed.error as { issues?: [] } | undefined)?.issues ?? []
-          if (!parsed.success) throw new Error(`set ${JSON.stringify(message.key)}: data fails its query's schema (${describeIssues(issues)})`)
+          if (!parsed.success) throw new Error(`set ${JSON.stringify(message.key)}: data fails its query's schema (${describeIssues(issues, true)})`)
           message.data = parsed.data
         }
       }

@@ -54,10 +54,23 @@ describe("a server-sent set on an entry whose query has a schema", () => {
     expect(cache.get(['post', 1], 'exp-42:b')).toEqual(before)
     expect(onError).toHaveBeenCalledOnce()
     const message = onError.mock.calls[0]![0].message
-    expect(message).toBe('cachet: rejected server event 6: set ["post",1]: data fails its query\'s schema (title: expected string)')
+    expect(message).toBe('cachet: rejected server event 6: set ["post",1]: data fails its query\'s schema (title: Invalid input: expected string, received number)')
     // The stream goes on: a good set after it is applied.
     source.emit({ type: 'set', key: ['post', 1], segment: 'exp-42:b', data: { title: 'Fine', publishedAt: '2026-03-01T00:00:00.000Z' } }, { id: '7' })
     expect(cache.get<z.infer<typeof post>>(['post', 1], 'exp-42:b')?.data?.title).toBe('Fine')
+  })
+
+  it("words a failure in the schema's own messages (a minimum is not taken for 'must not be empty')", async () => {
+    const { cache, onError, source } = await setup()
+    const priced = z.object({ price: z.number().min(1) })
+    const observer = observe(cache, { key: ['price'], schema: priced as never, fetcher: async () => ({ price: 5 }) })
+    cleanups.push(observer.subscribe(() => {}))
+    await vi.waitFor(() => expect(cache.get(['price'])?.status).toBe('success'), { timeout: 2_000, interval: 1 })
+    source.emit({ type: 'set', key: ['price'], data: { price: 0 } }, { id: '9' })
+    expect(onError.mock.calls.map(([error]) => error.message)).toEqual([
+      'cachet: rejected server event 9: set ["price"]: data fails its query\'s schema (price: Too small: expected number to be >=1)',
+    ])
+    expect(cache.get(['price'])?.data).toEqual({ price: 5 })
   })
 
   it('stores the data as sent for an entry with no schema, or no query yet', async () => {
