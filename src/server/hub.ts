@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { parseInvalidationMessage, type InvalidationMessage } from '../stream/schema'
+import { jsonChange } from './json-change'
 import { isGrant, segmentFilter, type Connection, type HubGrant } from './connection'
 import type { EventStore, StoredEvent } from './event-store'
 import { memoryStore } from './memory-store'
@@ -262,6 +263,19 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
       const reason = error instanceof Error ? error.message : String(error)
       throw new Error(`cachet/server: cannot publish a message that is not JSON-serializable: ${reason}`, { cause: error })
     }
+    // What JSON changes on the way is refused too, as every browser would get
+    // another message than the one published: a `set` whose data is
+    // `undefined` arrives without data (and is rejected by every browser), a
+    // key element `undefined` or NaN arrives as null (another entry), a Date
+    // as a string. (`data` is JSON like a fetch's answer: only its absence counts.)
+    if (parsed.message.type === 'set' && parsed.message.data === undefined) {
+      throw new Error('cachet/server: cannot publish a set whose data is undefined: JSON cannot send it (publish null, or invalidate the key)')
+    }
+    const { key } = parsed.message as { key?: unknown }
+    const change = key === undefined ? undefined : jsonChange(key, 'key')
+    const sent = parseInvalidationMessage(snapshot, false)
+    const reason = change ?? (sent.ok ? undefined : sent.reason)
+    if (reason) throw new Error(`cachet/server: cannot publish a message that JSON would change: ${reason}`)
     try {
       return await store.append(snapshot)
     } catch (error) {

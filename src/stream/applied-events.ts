@@ -68,6 +68,17 @@ export function applyingEvent<T>(cache: Cache, event: ServerEvent, apply: () => 
   }
 }
 
+/**
+ * Forgets the events of `stream` that `cache` has applied. A server that does
+ * not replay may number its events from 1 again after a restart; its new
+ * events must not be skipped as copies of the old ones that had those ids.
+ */
+export function forgetStream(cache: Cache, stream: string): void {
+  const seen = registries.get(cache)?.seen
+  // keyOf puts the stream after the id's one '\n'.
+  if (seen) for (const key of seen) if (key.endsWith(`\n${stream}`)) seen.delete(key)
+}
+
 /** The server event whose apply is running on `cache` right now, if any. */
 export function eventBeingApplied(cache: Cache): ServerEvent | undefined {
   return registries.get(cache)?.current

@@ -2,7 +2,7 @@ import { reportError } from '../core/report-error'
 import type { Cache, CacheEvent, InvalidationMode, InvalidationTarget } from '../core/types'
 import { eventBeingApplied } from './applied-events'
 import { applyOnce } from './apply-message'
-import { parseRelayEnvelope, type RelayMessage } from './relay-envelope'
+import { MAX_LENGTH, parseRelayEnvelope, type RelayMessage } from './relay-envelope'
 import { parseInvalidationMessage, type InvalidationMessage } from './schema'
 
 export interface BroadcastOptions {
@@ -49,7 +49,9 @@ export function broadcastInvalidations(cache: Cache, options: BroadcastOptions =
     const message: RelayMessage | undefined = toMessage(event)
     if (!message) return
     const serverEvent = eventBeingApplied(cache)
-    if (serverEvent) {
+    // Other tabs refuse a tag past MAX_LENGTH (a token in the stream's url can
+    // be longer): the change then goes untagged, costing at most one fetch more.
+    if (serverEvent && serverEvent.id.length <= MAX_LENGTH && serverEvent.stream.length <= MAX_LENGTH) {
       message.eventId = serverEvent.id
       message.stream = serverEvent.stream
     }

@@ -1,10 +1,11 @@
 import { backoff } from '../core/fetch-run'
+import { internalsOf } from '../core/internals'
 import { reportError } from '../core/report-error'
 import { after, type Cancel } from '../core/scheduler'
 import type { Cache } from '../core/types'
-import { applyingEvent, wasApplied, type ServerEvent } from './applied-events'
+import { applyingEvent, forgetStream, wasApplied, type ServerEvent } from './applied-events'
 import { applyOnce } from './apply-message'
-import { parseInvalidationMessage } from './schema'
+import { describeIssues, parseInvalidationMessage } from './schema'
 
 /** What `connectInvalidations` needs of an EventSource (the browser's, the `eventsource` package's, a fake). */
 export interface EventSourceLike {
@@ -76,6 +77,10 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
   const owned = options.source === undefined
   let source = options.source ?? openSource(options)
   const stream = streamOf(options, source)
+  // What earlier connections to this stream applied says nothing about this
+  // one's ids: the server may have restarted since and count 1, 2, 3 again
+  // (see onOpen). Relayed copies that arrive from now on are still matched.
+  forgetStream(cache, stream)
   // A source we created that gave up (an EventSource does on any answer but
   // 200: a 503 from a closing hub, a proxy's 502 during a deploy) is replaced
   // after a backoff. The new one connects without Last-Event-ID, so a gap is
@@ -127,7 +132,12 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
     const reconnect = hasOpened
     hasOpened = true
     setState('open')
-    if (!reconnect || onReconnect === 'none') return
+    if (!reconnect) return
+    // A server that never sent `sync` makes no promise about its ids across a
+    // reconnect: restarted, it may count 1, 2, 3 again. Its ids from before
+    // are forgotten, so a new event is never skipped as an old one's copy.
+    if (!syncSeen) forgetStream(cache, stream)
+    if (onReconnect === 'none') return
     if (syncSeen) {
       // The hub replays what we missed, then says whether that was all of it:
       //   open → replayed events (applied as they come) → sync
@@ -184,6 +194,18 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
     }
     // (The `sync` bookkeeping above never skips an event another tab relayed.)
     try {
+      if (message.type === 'set') {
+        // The data is what a fetch of the entry would answer: its query's
+        // schema parses it as it parses a fetch's (a date string may become a
+        // Date), and data that fails it is rejected before anything changes.
+        const parsed = internalsOf(cache, false)?.lookup(message.key, message.segment, 'set')?.query?.schema?.safeParse(message.data)
+        if (parsed) {
+          // In the schema's own words (an app's zod has its locale), as a fetch's schema failure is.
+          const issues = (parsed.error as { issues?: [] } | undefined)?.issues ?? []
+          if (!parsed.success) throw new Error(`set ${JSON.stringify(message.key)}: data fails its query's schema (${describeIssues(issues, true)})`)
+          message.data = parsed.data
+        }
+      }
       applyOnce(cache, message, serverEvent)?.catch(report)
     } catch (error) {
       reject(error instanceof Error ? error.message : String(error))

@@ -20,7 +20,7 @@ export type RelayMessage = InvalidationMessage & {
 // megabytes in every other tab's memory of applied events. Two optional
 // strings need no schema library: plain checks keep zod out of the main
 // bundle (a module-level schema is code a bundler cannot drop).
-const MAX_LENGTH = 2_048
+export const MAX_LENGTH = 2_048
 
 export type EnvelopeResult = { ok: true; serverEvent: ServerEvent | undefined } | { ok: false; reason: string }
 

@@ -114,11 +114,13 @@ function describeIssue(issue: Issue): string {
   return issue.message
 }
 
-function describeIssues(issues: readonly Issue[]): string {
+/** The issues as `path: reason`; with `ownMessages`, each issue's own message (a schema with a locale: an app's). */
+export function describeIssues(issues: readonly Issue[], ownMessages?: boolean): string {
   return issues
     .map((issue) => {
       const path = formatPath(issue.path)
-      return path ? `${path}: ${describeIssue(issue)}` : describeIssue(issue)
+      const reason = ownMessages ? issue.message : describeIssue(issue)
+      return path ? `${path}: ${reason}` : reason
     })
     .join('; ')
 }

@@ -1,0 +1,82 @@
+// @vitest-environment node
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import * as z from 'zod'
+import { createCache } from '../../src/core/cache'
+import { observe } from '../../src/core/observer'
+import { connectInvalidations, type InvalidationConnection } from '../../src/stream/connect'
+import { FakeEventSource } from '../helpers/fake-event-source'
+
+// A server-sent `set` puts into the cache what a fetch of that entry would
+// have returned: the JSON of the API. A query with a schema parses its
+// fetcher's answer (and may transform it: a date string into a Date); the
+// pushed data must be parsed the same way, or components get a shape they
+// never see from a fetch, and bad data lands in the cache unchecked.
+const cleanups: Array<() => void> = []
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup()
+})
+
+const post = z.object({ title: z.string(), publishedAt: z.string().transform((text) => new Date(text)) })
+
+async function setup() {
+  const onError = vi.fn<(error: Error) => void>()
+  const cache = createCache({ staleTime: 60_000, onError })
+  const observer = observe(cache, {
+    key: ['post', 1],
+    segment: 'exp-42:b',
+    schema: post as never,
+    fetcher: async () => ({ title: 'First', publishedAt: '2026-01-01T00:00:00.000Z' }),
+  })
+  cleanups.push(observer.subscribe(() => {}))
+  await vi.waitFor(() => expect(cache.get(['post', 1], 'exp-42:b')?.status).toBe('success'), { timeout: 2_000, interval: 1 })
+  const source = new FakeEventSource()
+  const connection: InvalidationConnection = connectInvalidations(cache, { source })
+  cleanups.push(() => connection.close())
+  source.open()
+  return { cache, onError, source }
+}
+
+describe("a server-sent set on an entry whose query has a schema", () => {
+  it('stores the data as the schema parses it, as a fetch would', async () => {
+    const { cache, onError, source } = await setup()
+    expect(cache.get<z.infer<typeof post>>(['post', 1], 'exp-42:b')?.data?.publishedAt).toBeInstanceOf(Date)
+    source.emit({ type: 'set', key: ['post', 1], segment: 'exp-42:b', data: { title: 'Edited', publishedAt: '2026-02-01T00:00:00.000Z' } }, { id: '5' })
+    const data = cache.get<z.infer<typeof post>>(['post', 1], 'exp-42:b')?.data
+    expect(data?.title).toBe('Edited')
+    expect(data?.publishedAt).toEqual(new Date('2026-02-01T00:00:00.000Z'))
+    expect(onError).not.toHaveBeenCalled()
+  })
+
+  it('rejects data that fails the schema: the entry is left exactly as it was, and onError names the event, the key and the path', async () => {
+    const { cache, onError, source } = await setup()
+    const before = cache.get(['post', 1], 'exp-42:b')
+    source.emit({ type: 'set', key: ['post', 1], segment: 'exp-42:b', data: { title: 42, publishedAt: '2026-02-01T00:00:00.000Z' } }, { id: '6' })
+    expect(cache.get(['post', 1], 'exp-42:b')).toEqual(before)
+    expect(onError).toHaveBeenCalledOnce()
+    const message = onError.mock.calls[0]![0].message
+    expect(message).toBe('cachet: rejected server event 6: set ["post",1]: data fails its query\'s schema (title: Invalid input: expected string, received number)')
+    // The stream goes on: a good set after it is applied.
+    source.emit({ type: 'set', key: ['post', 1], segment: 'exp-42:b', data: { title: 'Fine', publishedAt: '2026-03-01T00:00:00.000Z' } }, { id: '7' })
+    expect(cache.get<z.infer<typeof post>>(['post', 1], 'exp-42:b')?.data?.title).toBe('Fine')
+  })
+
+  it("words a failure in the schema's own messages (a minimum is not taken for 'must not be empty')", async () => {
+    const { cache, onError, source } = await setup()
+    const priced = z.object({ price: z.number().min(1) })
+    const observer = observe(cache, { key: ['price'], schema: priced as never, fetcher: async () => ({ price: 5 }) })
+    cleanups.push(observer.subscribe(() => {}))
+    await vi.waitFor(() => expect(cache.get(['price'])?.status).toBe('success'), { timeout: 2_000, interval: 1 })
+    source.emit({ type: 'set', key: ['price'], data: { price: 0 } }, { id: '9' })
+    expect(onError.mock.calls.map(([error]) => error.message)).toEqual([
+      'cachet: rejected server event 9: set ["price"]: data fails its query\'s schema (price: Too small: expected number to be >=1)',
+    ])
+    expect(cache.get(['price'])?.data).toEqual({ price: 5 })
+  })
+
+  it('stores the data as sent for an entry with no schema, or no query yet', async () => {
+    const { cache, onError, source } = await setup()
+    source.emit({ type: 'set', key: ['post', 2], data: { title: 7 } }, { id: '8' })
+    expect(cache.get(['post', 2])?.data).toEqual({ title: 7 })
+    expect(onError).not.toHaveBeenCalled()
+  })
+})
