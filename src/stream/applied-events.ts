@@ -25,6 +25,8 @@ export const REMEMBERED_EVENTS = 1_000
 interface Registry {
   current: ServerEvent | undefined
   seen: Set<string>
+  /** The streams this tab is connected to itself. */
+  own: Set<string>
 }
 
 const registries = new WeakMap<Cache, Registry>()
@@ -32,7 +34,7 @@ const registries = new WeakMap<Cache, Registry>()
 function registryOf(cache: Cache): Registry {
   let registry = registries.get(cache)
   if (!registry) {
-    registry = { current: undefined, seen: new Set() }
+    registry = { current: undefined, seen: new Set(), own: new Set() }
     registries.set(cache, registry)
   }
   return registry
@@ -82,4 +84,32 @@ export function forgetStream(cache: Cache, stream: string): void {
 /** The server event whose apply is running on `cache` right now, if any. */
 export function eventBeingApplied(cache: Cache): ServerEvent | undefined {
   return registries.get(cache)?.current
+}
+
+/**
+ * The invalidation a reconnect of `stream` caused, named as a server event:
+ * the sync's, when it has an id; otherwise a name no other reconnect has, so
+ * that a tab without its own stream applies each one it is relayed.
+ */
+export function reconnectEvent(stream: string, sync: ServerEvent | undefined): ServerEvent {
+  return { id: `sync:${sync ? sync.id : `?${Math.random()}`}`, stream }
+}
+
+/**
+ * Records that this tab is connected to `stream` itself, until the returned
+ * function runs. Such a tab ignores the reconnect invalidations other tabs
+ * relay for that stream: its own connection's reconnects cover its own gaps,
+ * and while it is connected it missed nothing. (Two connections to one stream
+ * in one tab are rare: when one of them closes, the tab applies relayed ones
+ * again, which costs a fetch, never an event.)
+ */
+export function ownStream(cache: Cache, stream: string): () => void {
+  const { own } = registryOf(cache)
+  own.add(stream)
+  return () => own.delete(stream)
+}
+
+/** Whether `event`, relayed by another tab, is a reconnect invalidation of a stream this tab has itself. */
+export function coveredHere(cache: Cache, event: ServerEvent | undefined): boolean {
+  return !!event?.id.startsWith('sync:') && !!registries.get(cache)?.own.has(event.stream)
 }

@@ -1,6 +1,6 @@
 import { reportError } from '../core/report-error'
 import type { Cache, CacheEvent, InvalidationMode, InvalidationTarget } from '../core/types'
-import { eventBeingApplied } from './applied-events'
+import { coveredHere, eventBeingApplied } from './applied-events'
 import { applyOnce } from './apply-message'
 import { MAX_LENGTH, parseRelayEnvelope, type RelayMessage } from './relay-envelope'
 import { parseInvalidationMessage, type InvalidationMessage } from './schema'
@@ -76,6 +76,7 @@ export function broadcastInvalidations(cache: Cache, options: BroadcastOptions =
     }
     const envelope = parseRelayEnvelope(event.data)
     if (!envelope.ok) return reject(envelope.reason)
+    if (coveredHere(cache, envelope.serverEvent)) return
     applying.set(cache, (applying.get(cache) ?? 0) + 1)
     try {
       // Skipped when this tab's own stream applied that event first; recorded

@@ -3,7 +3,7 @@ import { internalsOf } from '../core/internals'
 import { reportError } from '../core/report-error'
 import { after, type Cancel } from '../core/scheduler'
 import type { Cache } from '../core/types'
-import { applyingEvent, forgetStream, wasApplied, type ServerEvent } from './applied-events'
+import { applyingEvent, forgetStream, ownStream, reconnectEvent, wasApplied, type ServerEvent } from './applied-events'
 import { applyOnce } from './apply-message'
 import { describeIssues, parseInvalidationMessage } from './schema'
 
@@ -68,7 +68,9 @@ export function watchState(connection: InvalidationConnection, listener: () => v
  * and `set` messages, one JSON message per event. A bad event changes nothing,
  * keeps the connection open, and is reported to the cache's `onError`.
  * An EventSource gives up for good on any answer but 200; one this connection
- * created is then replaced after 1 s, 2 s, 4 s … (at most 30 s), while `state`
+ * created is then replaced after 0.5–1 s, 1–2 s, 2–4 s … (at most 30 s; each
+ * delay drawn at random in its range, so tabs that failed together do not come
+ * back together), while `state`
  * stays 'connecting'. A source passed in that gives up leaves it 'closed'.
  */
 export function connectInvalidations(cache: Cache, options: ConnectOptions): InvalidationConnection {
@@ -81,6 +83,9 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
   // one's ids: the server may have restarted since and count 1, 2, 3 again
   // (see onOpen). Relayed copies that arrive from now on are still matched.
   forgetStream(cache, stream)
+  // While this connection invalidates on its reconnects, other tabs' reconnect
+  // invalidations of the same stream are not this tab's business (see ownStream).
+  const disown = stream && onReconnect !== 'none' ? ownStream(cache, stream) : undefined
   // A source we created that gave up (an EventSource does on any answer but
   // 200: a 503 from a closing hub, a proxy's 502 during a deploy) is replaced
   // after a backoff. The new one connects without Last-Event-ID, so a gap is
@@ -120,11 +125,9 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
   // once, whether from its own stream or relayed from another tab.
   // applyOnce's two steps, inline: applyMessage would add an options argument to this invalidate({}).
   const invalidateActive = (sync?: ServerEvent) => {
-    const event = sync && { id: `sync:${sync.id}`, stream: sync.stream }
-    if (event && wasApplied(cache, event)) return
-    const run = () => void cache.invalidate({}).catch(report)
-    if (event) applyingEvent(cache, event, run)
-    else run()
+    const event = reconnectEvent(stream, sync)
+    if (wasApplied(cache, event)) return
+    applyingEvent(cache, event, () => void cache.invalidate({}).catch(report))
   }
 
   const onOpen = () => {
@@ -150,9 +153,12 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
   const onError = () => {
     // The EventSource reconnects by itself unless it gave up (CLOSED).
     if (source.readyState !== CLOSED) return setState('connecting')
-    if (!owned) return setState('closed')
+    if (!owned) {
+      disown?.()
+      return setState('closed')
+    }
     setState('connecting')
-    retry ??= after(backoff(retries++), () => {
+    retry ??= after(Math.ceil((backoff(retries++) * (1 + Math.random())) / 2), () => {
       retry = undefined
       // Events may have been missed since this source failed, even if it never
       // opened: the new one's open counts as a reconnect.
@@ -224,6 +230,7 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
     close() {
       if (closed) return
       closed = true
+      disown?.()
       retry?.()
       listen('removeEventListener')
       if (owned) source.close()

@@ -4,7 +4,10 @@ import { createCache } from '../../src/core/cache'
 import { connectInvalidations } from '../../src/stream/connect'
 import { FakeEventSource, fakeEventSourceImpl } from '../helpers/fake-event-source'
 
-afterEach(() => vi.useRealTimers())
+afterEach(() => {
+  vi.useRealTimers()
+  vi.restoreAllMocks()
+})
 
 function setup(extra: Record<string, unknown> = {}) {
   const onError = vi.fn()
@@ -53,6 +56,8 @@ describe('probe connect', () => {
     expect(instances.length).toBe(1)
     expect(c.state).toBe('closed')
 
+    // The top of each backoff's random range (see connect.test.ts).
+    vi.spyOn(Math, 'random').mockReturnValue(0.999_999)
     const c2 = connectInvalidations(cache, { url: 'https://x.test/e', eventSourceImpl: impl })
     instances[1]!.fail(); vi.advanceTimersByTime(999); expect(instances.length).toBe(2)
     vi.advanceTimersByTime(1); expect(instances.length).toBe(3)

@@ -242,6 +242,8 @@ describe('connectInvalidations: lifecycle', () => {
 
   it('replaces a source it created that gave up (a 503, a proxy\'s 502), after a backoff, and then invalidates the active entries', () => {
     vi.useFakeTimers()
+    // Each delay is drawn in [d/2, d]: here always its top (the next test draws the bottom).
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.999_999)
     try {
       const cache = createCache({ staleTime: 60_000, now: () => 1 })
       cache.set(['a'], 1)
@@ -274,6 +276,31 @@ describe('connectInvalidations: lifecycle', () => {
       vi.advanceTimersByTime(1_000)
       expect(instances).toHaveLength(4)
     } finally {
+      random.mockRestore()
+      vi.useRealTimers()
+    }
+  })
+
+  it('draws each backoff at random between half of it and all of it, so tabs that failed together do not come back together', () => {
+    vi.useFakeTimers()
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0)
+    try {
+      const cache = createCache({ staleTime: 60_000, now: () => 1 })
+      const { impl, instances } = fakeEventSourceImpl()
+      connections.push(connectInvalidations(cache, { url: '/events', eventSourceImpl: impl }))
+      instances[0]!.fail()
+      vi.advanceTimersByTime(499)
+      expect(instances).toHaveLength(1)
+      vi.advanceTimersByTime(1)
+      expect(instances).toHaveLength(2)
+      random.mockReturnValue(0.5)
+      instances[1]!.fail()
+      vi.advanceTimersByTime(1_499)
+      expect(instances).toHaveLength(2)
+      vi.advanceTimersByTime(1)
+      expect(instances).toHaveLength(3)
+    } finally {
+      random.mockRestore()
       vi.useRealTimers()
     }
   })
