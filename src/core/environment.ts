@@ -10,10 +10,15 @@ function listen(events: readonly string[], listener: () => void): () => void {
   }
 }
 
+/** A document that is not shown (a background tab, a minimized window); never outside a browser. */
+export function pageHidden(): boolean {
+  return typeof document !== 'undefined' && document.visibilityState === 'hidden'
+}
+
 export function listenFocus(onFocus: () => void): () => void {
   // A tab coming back fires visibilitychange; count it only when it became visible.
   return listen(['focus', 'visibilitychange'], () => {
-    if (typeof document === 'undefined' || document.visibilityState === 'visible') onFocus()
+    if (!pageHidden()) onFocus()
   })
 }
 

@@ -171,6 +171,34 @@ describe('useCachedQuery', () => {
     expect(fetcher).toHaveBeenCalledTimes(3)
   })
 
+  it('skips refetchInterval ticks while the page is hidden (a background tab), as TanStack Query and SWR do by default', async () => {
+    let n = 0
+    const fetcher = vi.fn(async () => ++n)
+    function View() {
+      const q = useCachedQuery({ key: ['tick'], fetcher, refetchInterval: 1_000, staleTime: 60_000 })
+      return <p>{`n=${q.data ?? '-'}`}</p>
+    }
+    let visibility: DocumentVisibilityState = 'visible'
+    const spy = vi.spyOn(document, 'visibilityState', 'get').mockImplementation(() => visibility)
+    try {
+      renderWith(cache, <View />)
+      await settle()
+      expect(screen.getByText('n=1')).toBeTruthy()
+      visibility = 'hidden'
+      document.dispatchEvent(new Event('visibilitychange'))
+      await elapse(10_000)
+      expect(fetcher).toHaveBeenCalledTimes(1)
+      // Shown again: the interval goes on (the data is fresh, so focus fetched nothing).
+      visibility = 'visible'
+      window.dispatchEvent(new Event('visibilitychange'))
+      await elapse(1_000)
+      expect(screen.getByText('n=2')).toBeTruthy()
+      expect(fetcher).toHaveBeenCalledTimes(2)
+    } finally {
+      spy.mockRestore()
+    }
+  })
+
   it('follows a refetchInterval that changes between renders', async () => {
     let n = 0
     const fetcher = vi.fn(async () => ++n)
