@@ -17,7 +17,9 @@ export function pageHidden(): boolean {
 
 export function listenFocus(onFocus: () => void): () => void {
   // A tab coming back fires visibilitychange; count it only when it became visible.
-  return listen(['focus', 'visibilitychange'], () => {
+  // Not `focus` (TanStack Query v5 dropped it too): alt-tab from another app or a
+  // click back from devtools fires it alone, and each one refetched every stale query.
+  return listen(['visibilitychange'], () => {
     if (!pageHidden()) onFocus()
   })
 }

@@ -8,9 +8,9 @@ import { controlledFetcher, fakeTimersEachTest, flush } from '../helpers/core'
 
 fakeTimersEachTest()
 
-/** The user comes back to the tab: browsers fire both of these. */
+/** The user comes back to the tab: browsers fire both of these (visibilitychange bubbles to the window). */
 function focusWindow() {
-  document.dispatchEvent(new Event('visibilitychange'))
+  document.dispatchEvent(new Event('visibilitychange', { bubbles: true }))
   window.dispatchEvent(new Event('focus'))
 }
 
@@ -40,6 +40,21 @@ describe('refetch on focus and reconnect', () => {
     call(0).resolve('refetched')
     await flush()
     expect(observer.getSnapshot()?.data).toBe('refetched')
+    detach()
+  })
+
+  it('refetches when the page is shown again, not on a window focus that no visibilitychange preceded (TanStack Query v5)', async () => {
+    // Alt-tab from another app, or a click back from devtools or an iframe, fires only
+    // `focus`: with staleTime 0 that refetched every mounted query, each time.
+    const { calls, call, detach } = await observedStale()
+    window.dispatchEvent(new Event('focus'))
+    await flush()
+    expect(calls).toHaveLength(0)
+    document.dispatchEvent(new Event('visibilitychange', { bubbles: true }))
+    await flush()
+    expect(calls).toHaveLength(1)
+    call(0).resolve('refetched')
+    await flush()
     detach()
   })
 

@@ -341,7 +341,7 @@ class Harness {
       }
       case 'focus': {
         await act(async () => {
-          window.dispatchEvent(new Event('focus'))
+          document.dispatchEvent(new Event('visibilitychange', { bubbles: true }))
         })
         break
       }

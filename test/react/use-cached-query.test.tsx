@@ -239,7 +239,7 @@ describe('useCachedQuery', () => {
     expect(screen.getByText('n=1 success')).toBeTruthy()
 
     act(() => {
-      window.dispatchEvent(new Event('focus'))
+      document.dispatchEvent(new Event('visibilitychange', { bubbles: true }))
     })
     await settle()
     expect(screen.getByText('n=2 success')).toBeTruthy()
