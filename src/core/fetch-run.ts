@@ -90,6 +90,8 @@ export async function runFetch(core: CacheCore, entry: QueryEntry, flight: Fligh
     core.counters.fetches++
     const modelVersion = core.versionOf(entry.query?.model)
     flight.startedWith = modelVersion
+    // A retry starts after the invalidations that hit its wait: it is their refetch.
+    flight.invalidated = false
     let value: unknown
     let failure: Error | undefined
     try {

@@ -112,6 +112,43 @@ describe('retry', () => {
     expect(fetcher).toHaveBeenCalledTimes(1)
   })
 
+  it('a retry that starts after an invalidation is its refetch: no extra fetch once it succeeds', async () => {
+    // fail ── invalidate (waiting to retry) ── retry calls the fetcher ── ok: fresh, one fetch.
+    const cache = createCache({ now: () => Date.now(), staleTime: 60_000 })
+    const { fetcher, startedAt } = failing(1)
+    const t0 = Date.now()
+    const detach = observe(cache, { key: ['k'], fetcher }).subscribe(() => {})
+    await flush()
+    await vi.advanceTimersByTimeAsync(500)
+    const invalidated = cache.invalidate({ key: ['k'] })
+    await vi.advanceTimersByTimeAsync(60_000)
+    expect(startedAt.map((t) => t - t0)).toEqual([0, 1000])
+    expect(await invalidated).toBe(1)
+    expect(cache.get(['k'])).toMatchObject({ data: 'ok', isStale: false, isFetching: false })
+    detach()
+  })
+
+  it('an invalidation while a retry runs is still owed a fetch after it', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: 60_000 })
+    let n = 0
+    let release!: () => void
+    const fetcher = vi.fn(async () => {
+      n++
+      if (n === 1) throw new Error('down')
+      if (n === 2) await new Promise<void>((r) => (release = r))
+      return `v${n}`
+    })
+    const detach = observe(cache, { key: ['k'], fetcher }).subscribe(() => {})
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(fetcher).toHaveBeenCalledTimes(2)
+    void cache.invalidate({ key: ['k'] })
+    release()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(fetcher).toHaveBeenCalledTimes(3)
+    expect(cache.get(['k'])).toMatchObject({ data: 'v3', isStale: false })
+    detach()
+  })
+
   it('stops retrying when the last observer leaves', async () => {
     const cache = createCache({ now: () => Date.now(), retry: 5 })
     const { fetcher } = failing(Infinity)
