@@ -10,9 +10,13 @@ function listen(events: readonly string[], listener: () => void): () => void {
   }
 }
 
-/** A document that is not shown (a background tab, a minimized window); never outside a browser. */
-export function pageHidden(): boolean {
-  return typeof document !== 'undefined' && document.visibilityState === 'hidden'
+/**
+ * A document that is not shown (a background tab, a minimized window), or a browser that
+ * is offline (`navigator.onLine` false: no network at all); never outside a browser.
+ * Nothing polls then; the focus or reconnect refetch catches up.
+ */
+export function away(): boolean {
+  return (typeof document !== 'undefined' && document.visibilityState === 'hidden') || globalThis.navigator?.onLine === false
 }
 
 export function listenFocus(onFocus: () => void): () => void {
@@ -20,7 +24,7 @@ export function listenFocus(onFocus: () => void): () => void {
   // Not `focus` (TanStack Query v5 dropped it too): alt-tab from another app or a
   // click back from devtools fires it alone, and each one refetched every stale query.
   return listen(['visibilitychange'], () => {
-    if (!pageHidden()) onFocus()
+    if (!away()) onFocus()
   })
 }
 

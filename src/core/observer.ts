@@ -1,6 +1,6 @@
 import type { CacheCore } from './cache-core'
 import type { Attached, QueryEntry } from './entry'
-import { pageHidden } from './environment'
+import { away } from './environment'
 import { internalsOf } from './internals'
 import { entryId, hashKey, sameElements, type HashedKey } from './key'
 import { checkQueryOptions } from './options'
@@ -202,9 +202,9 @@ class Observer<T> implements QueryObserver<T>, Attached {
     if (!ms || ms <= 0 || ms === Infinity || !this.listener) return
     const tick = () => {
       const entry = this.attachedTo
-      // Not while the page is hidden (a background tab), as TanStack Query and SWR
-      // do by default: coming back, the focus refetch brings it up to date.
-      if (entry && this.enabled && !entry.flight && !pageHidden()) this.core.startFetch(entry).promise.catch(noop)
+      // Not while the page is hidden (a background tab) or offline, as TanStack Query and
+      // SWR do by default: coming back, the focus or reconnect refetch brings it up to date.
+      if (entry && this.enabled && !entry.flight && !away()) this.core.startFetch(entry).promise.catch(noop)
       this.stopInterval = after(ms, tick)
     }
     this.stopInterval = after(ms, tick)

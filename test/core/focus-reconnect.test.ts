@@ -58,6 +58,35 @@ describe('refetch on focus and reconnect', () => {
     detach()
   })
 
+  it('skips refetchInterval ticks and focus refetches while offline, and refetches stale data on reconnect (TanStack Query, SWR)', async () => {
+    let online = true
+    const spy = vi.spyOn(navigator, 'onLine', 'get').mockImplementation(() => online)
+    try {
+      const cache = createCache({ now: () => Date.now(), staleTime: 1000 })
+      const fetcher = vi.fn(async () => 'x')
+      const detach = observe(cache, { key: ['k'], fetcher, refetchInterval: 1000 }).subscribe(() => {})
+      await flush()
+      expect(fetcher).toHaveBeenCalledTimes(1)
+      online = false
+      window.dispatchEvent(new Event('offline'))
+      await vi.advanceTimersByTimeAsync(10_000)
+      expect(fetcher).toHaveBeenCalledTimes(1)
+      // Shown again while offline: the fetch would fail; the reconnect refetches.
+      focusWindow()
+      await flush()
+      expect(fetcher).toHaveBeenCalledTimes(1)
+      online = true
+      goOnline()
+      await flush()
+      expect(fetcher).toHaveBeenCalledTimes(2)
+      await vi.advanceTimersByTimeAsync(1000)
+      expect(fetcher).toHaveBeenCalledTimes(3)
+      detach()
+    } finally {
+      spy.mockRestore()
+    }
+  })
+
   it('does not refetch fresh data on focus', async () => {
     const cache = createCache({ now: () => Date.now(), staleTime: 60_000 })
     cache.set(['k'], 'fresh')
