@@ -3,6 +3,7 @@ import type { Flight, QueryEntry } from './entry'
 import { succeeded, type EntryPatch } from './entry-state'
 import { formatKey, formatPath } from './key'
 import { isNotModified, isVersioned } from './result'
+import { away } from './environment'
 import { delay } from './scheduler'
 import type { FetchContext, QueryKey } from './types'
 
@@ -108,6 +109,9 @@ export async function runFetch(core: CacheCore, entry: QueryEntry, flight: Fligh
     if (core.isSuperseded(entry, flight)) return superseded(core, entry, flight, failure)
     if (attempt < retries && isRetryable(failure)) {
       await delay(backoff(attempt), flight.signal)
+      // Held while offline or hidden, as TanStack Query does: a retry then would fail
+      // again (no network) or spend a costly call on a tab nobody looks at.
+      while (away()) await delay(1000, flight.signal)
       if (core.isSuperseded(entry, flight)) return superseded(core, entry, flight, failure)
       continue
     }

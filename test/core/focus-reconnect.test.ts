@@ -87,6 +87,45 @@ describe('refetch on focus and reconnect', () => {
     }
   })
 
+  it('holds a retry while offline or hidden, and makes it within 1 s of coming back (TanStack Query)', async () => {
+    let online = true
+    let visibility: DocumentVisibilityState = 'visible'
+    const onLine = vi.spyOn(navigator, 'onLine', 'get').mockImplementation(() => online)
+    const shown = vi.spyOn(document, 'visibilityState', 'get').mockImplementation(() => visibility)
+    try {
+      const onError = vi.fn()
+      const cache = createCache({ now: () => Date.now(), onError })
+      const startedAt: number[] = []
+      const t0 = Date.now()
+      const fetcher = vi.fn(async () => {
+        startedAt.push(Date.now() - t0)
+        if (!online) throw new TypeError('Failed to fetch')
+        return 'x'
+      })
+      online = false
+      const observer = observe(cache, { key: ['k'], fetcher })
+      const detach = observer.subscribe(() => {})
+      await vi.advanceTimersByTimeAsync(60_000)
+      // One failed call, then the retry waits: no error, still fetching.
+      expect(startedAt).toEqual([0])
+      expect(observer.getSnapshot()).toMatchObject({ status: 'pending', error: undefined, isFetching: true })
+      expect(onError).not.toHaveBeenCalled()
+      online = true
+      visibility = 'hidden' // back online in a background tab: still held
+      await vi.advanceTimersByTimeAsync(60_000)
+      expect(startedAt).toHaveLength(1)
+      visibility = 'visible'
+      await vi.advanceTimersByTimeAsync(1000)
+      expect(startedAt).toHaveLength(2)
+      expect(observer.getSnapshot()).toMatchObject({ status: 'success', data: 'x', isFetching: false })
+      expect(onError).not.toHaveBeenCalled()
+      detach()
+    } finally {
+      onLine.mockRestore()
+      shown.mockRestore()
+    }
+  })
+
   it('does not refetch fresh data on focus', async () => {
     const cache = createCache({ now: () => Date.now(), staleTime: 60_000 })
     cache.set(['k'], 'fresh')
