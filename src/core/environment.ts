@@ -2,7 +2,7 @@
 // import time, and without a window (a server, a worker) they do nothing.
 
 /** Listens to window events; returns the cleanup. */
-function listen(events: readonly string[], listener: () => void): () => void {
+function listen(events: readonly string[], listener: (event: Event) => void): () => void {
   if (typeof window === 'undefined' || typeof window.addEventListener !== 'function') return () => {}
   for (const event of events) window.addEventListener(event, listener)
   return () => {
@@ -11,12 +11,19 @@ function listen(events: readonly string[], listener: () => void): () => void {
 }
 
 /**
+ * The last `offline` event was not followed by an `online` one, while a cache listened.
+ * Not `navigator.onLine`, as neither TanStack Query v5 nor SWR: Chromium reports it false
+ * on some online machines (virtual network adapters), and nothing would ever poll there.
+ */
+let offline = false
+
+/**
  * A document that is not shown (a background tab, a minimized window), or a browser that
- * is offline (`navigator.onLine` false: no network at all); never outside a browser.
- * Nothing polls then; the focus or reconnect refetch catches up.
+ * went offline; never outside a browser. Nothing polls then and retries wait; the focus
+ * or reconnect refetch catches up.
  */
 export function away(): boolean {
-  return (typeof document !== 'undefined' && document.visibilityState === 'hidden') || globalThis.navigator?.onLine === false
+  return (typeof document !== 'undefined' && document.visibilityState === 'hidden') || offline
 }
 
 export function listenFocus(onFocus: () => void): () => void {
@@ -29,5 +36,13 @@ export function listenFocus(onFocus: () => void): () => void {
 }
 
 export function listenOnline(onOnline: () => void): () => void {
-  return listen(['online'], onOnline)
+  const off = listen(['online', 'offline'], (event) => {
+    offline = event.type !== 'online'
+    if (!offline) onOnline()
+  })
+  // Without a listener no `online` would clear it: assume online again (TanStack Query's default).
+  return () => {
+    off()
+    offline = false
+  }
 }
