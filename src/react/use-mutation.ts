@@ -116,8 +116,25 @@ function optimisticLayer<TData, TVars>(
   return applyOptimistic(context.cache, optimistic.key, segment, (old) => optimistic.update(old, vars))
 }
 
+/**
+ * A thrown value that is not an Error becomes one, with the value as `cause`:
+ * an error body thrown as is (`throw await res.json()`) keeps its `message`
+ * and `status`; anything else is described, and never throws doing so.
+ */
 function toError(thrown: unknown): Error {
-  return thrown instanceof Error ? thrown : new Error(String(thrown), { cause: thrown })
+  if (thrown instanceof Error) return thrown
+  const { message, status } = Object(thrown) as { message?: unknown; status?: unknown }
+  const error = new Error(typeof message === 'string' ? message : describe(thrown), { cause: thrown })
+  if (typeof status === 'number') (error as Error & { status: number }).status = status
+  return error
+}
+
+function describe(value: unknown): string {
+  try {
+    return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))
+  } catch {
+    return Object.prototype.toString.call(value)
+  }
 }
 
 function ignore(): void {}

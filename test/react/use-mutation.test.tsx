@@ -83,6 +83,33 @@ describe('useMutation', () => {
     expect(handle.current.status).toBe('error')
   })
 
+  it('wraps any thrown value in an Error that keeps its message and status, and never stays pending', async () => {
+    const onError = vi.fn()
+    const thrown: unknown[] = [{ status: 409, message: 'Title taken' }, Object.create(null), undefined]
+    const { handle } = mountMutation({
+      mutationFn: async (n: number) => {
+        throw thrown[n]
+      },
+      onError,
+    })
+    const caught: unknown[] = []
+    for (const n of [0, 1, 2]) {
+      await act(async () => {
+        caught.push(await handle.current.mutateAsync(n).catch((e: unknown) => e))
+      })
+      expect(handle.current.status).toBe('error')
+      expect(handle.current.error).toBe(caught[n])
+      expect(caught[n]).toBeInstanceOf(Error)
+      expect((caught[n] as Error).cause).toBe(thrown[n])
+    }
+    // An error body thrown as is (`throw await res.json()`) keeps its message and status.
+    expect(caught[0]).toMatchObject({ message: 'Title taken', status: 409 })
+    // An object that has no string form (no prototype) is described, not a TypeError.
+    expect((caught[1] as Error).message).toBe('{}')
+    expect((caught[2] as Error).message).toBe('undefined')
+    expect(onError.mock.calls.map(([error, n]) => [error, n])).toEqual(caught.map((e, n) => [e, n]))
+  })
+
   it('reset() goes back to idle, and a call still in flight no longer updates the state', async () => {
     const { fn, calls } = controlledMutation<string, number>()
     const { handle } = mountMutation({ mutationFn: fn })
