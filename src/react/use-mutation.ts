@@ -61,7 +61,13 @@ export function useMutation<TData, TVars = void>(
     }
     const fail = (error: Error): never => {
       report({ status: 'error', data: undefined, error })
-      opts.onError?.(error, vars)
+      try {
+        opts.onError?.(error, vars)
+      } catch (thrown) {
+        // A bug in onError: reported, not in place of the mutation's error
+        // (and not lost behind mutate()), as TanStack Query does.
+        reportError(ctx.cache, toError(thrown))
+      }
       throw error
     }
     report({ status: 'pending', data: undefined, error: undefined })

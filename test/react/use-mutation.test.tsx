@@ -450,6 +450,37 @@ describe('useMutation when code around the mutation throws', () => {
     expect(onError).toHaveBeenCalledTimes(1)
   })
 
+  it('an `onError` that throws is reported to the cache, and the call still rejects with its own error', async () => {
+    const reported = vi.fn()
+    cache = testCache({ onError: reported })
+    const unhandled = vi.fn()
+    process.on('unhandledRejection', unhandled)
+    try {
+      const { handle } = mountMutation({
+        mutationFn: async (_: void) => {
+          throw new Error('server said no')
+        },
+        onError: () => {
+          throw new Error('bug in onError')
+        },
+      })
+      let rejected: unknown
+      await act(async () => {
+        rejected = await handle.current.mutateAsync().catch((e: unknown) => e)
+      })
+      expect((rejected as Error).message).toBe('server said no')
+      expect(reported.mock.calls.map(([e]) => (e as Error).message)).toEqual(['bug in onError'])
+      // mutate() never throws, but the bug is not lost.
+      await act(async () => handle.current.mutate())
+      await settle()
+      expect(handle.current.error?.message).toBe('server said no')
+      expect(reported).toHaveBeenCalledTimes(2)
+      expect(unhandled).not.toHaveBeenCalled()
+    } finally {
+      process.off('unhandledRejection', unhandled)
+    }
+  })
+
   it('settles as failed, once, when `invalidates` throws', async () => {
     const onError = vi.fn()
     const { handle } = mountMutation({
