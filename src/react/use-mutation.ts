@@ -1,6 +1,8 @@
 import { useCallback, useRef, useState } from 'react'
+import { internalsOf } from '../core/internals'
+import { matchTarget } from '../core/match'
 import { reportError } from '../core/report-error'
-import type { InvalidationTarget, QueryKey } from '../core/types'
+import type { Cache, InvalidationTarget, QueryKey } from '../core/types'
 import type { CacheContextValue } from './context'
 import { applyOptimistic, type OptimisticLayer } from './optimistic'
 import { useCacheContext } from './use-cache'
@@ -78,24 +80,30 @@ export function useMutation<TData, TVars = void>(
       data = await opts.mutationFn(vars)
     } catch (thrown) {
       const error = toError(thrown)
-      try {
-        layer?.rollback()
-      } catch (undo) {
-        // The mutation's own error is the one to report; the failed undo (an
-        // updater that throws on what the entry holds now) goes to onError.
-        reportError(ctx.cache, toError(undo))
-      }
+      undo(layer, ctx.cache)
       return fail(error)
+    }
+    try {
+      const targets = (typeof opts.invalidates === 'function' ? opts.invalidates(data, vars) : opts.invalidates) ?? []
+      // All or nothing: every target is matched (a bad field, a predicate that
+      // throws) before any is marked; one alone is, as it is marked.
+      const core = targets.length > 1 ? internalsOf(ctx.cache, false) : undefined
+      if (core) for (const target of targets) matchTarget(core.entries, core.index, target)
+      // Marking is synchronous; the refetches go on in the background.
+      for (const target of targets) void ctx.cache.invalidate(target).catch(ignore)
+    } catch (thrown) {
+      // Nothing was marked: the call settles as failed, and so its
+      // optimistic change is rolled back, as when mutationFn fails.
+      undo(layer, ctx.cache)
+      return fail(toError(thrown))
     }
     layer?.confirm()
     try {
-      const targets = typeof opts.invalidates === 'function' ? opts.invalidates(data, vars) : opts.invalidates
-      // Marking is synchronous; the refetches go on in the background.
-      for (const target of targets ?? []) void ctx.cache.invalidate(target).catch(ignore)
       opts.onSuccess?.(data, vars)
     } catch (thrown) {
-      // A bad target, or an `invalidates` or `onSuccess` that throws: the call
-      // settles as failed (as in TanStack Query), never as a success that rejects.
+      // The call settles as failed (as in TanStack Query), never as a success
+      // that rejects. Its invalidations are marked, so its change stays: the
+      // server took it, and the refetches bring what the server holds.
       return fail(toError(thrown))
     }
     report({ status: 'success', data, error: undefined })
@@ -109,6 +117,17 @@ export function useMutation<TData, TVars = void>(
   }, [])
 
   return { mutate, mutateAsync, reset, ...state }
+}
+
+/** Rolls back a failed call's optimistic change. */
+function undo(layer: OptimisticLayer | undefined, cache: Cache): void {
+  try {
+    layer?.rollback()
+  } catch (thrown) {
+    // The mutation's own error is the one to report; the failed undo (an
+    // updater that throws on what the entry holds now) goes to onError.
+    reportError(cache, toError(thrown))
+  }
 }
 
 function optimisticLayer<TData, TVars>(

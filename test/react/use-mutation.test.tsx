@@ -496,6 +496,41 @@ describe('useMutation when code around the mutation throws', () => {
     expect(onError).toHaveBeenCalledTimes(1)
   })
 
+  it('when `invalidates` throws or names a bad target, rolls back its optimistic update and marks nothing', async () => {
+    cache = testCache({ staleTime: 60_000 })
+    const original = { likes: 1 }
+    cache.set(['post'], original)
+    cache.set(['feed'], ['post'])
+    cache.set(['author'], 'ada')
+    const cases: UseMutationOptions<string, void>['invalidates'][] = [
+      () => {
+        throw new Error('bad targets')
+      },
+      // The first target is fine: the call fails before either is marked.
+      [{ key: ['feed'] }, { queryKey: ['author'] } as never],
+      // A predicate that throws (say, on an entry with no data yet).
+      [{ key: ['feed'] }, { key: ['author'], predicate: (entry) => (entry.data as { name: string[] }).name.length > 0 }],
+    ]
+    const messages: (string | undefined)[] = []
+    for (const invalidates of cases) {
+      const { handle, view } = mountMutation({
+        mutationFn: async (_: void) => 'ok',
+        optimistic: { key: ['post'], update: (old) => ({ likes: (old as { likes: number }).likes + 1 }) },
+        invalidates,
+      })
+      await act(async () => handle.current.mutate())
+      expect(handle.current.status).toBe('error')
+      messages.push(handle.current.error?.message)
+      expect(cache.get(['post'])?.data).toBe(original)
+      expect(cache.get(['feed'])?.isStale).toBe(false)
+      expect(cache.get(['author'])?.isStale).toBe(false)
+      view.unmount()
+    }
+    expect(messages[0]).toBe('bad targets')
+    expect(messages[1]).toMatch(/target\.queryKey is not a target field/)
+    expect(messages[2]).toMatch(/length/)
+  })
+
   it('settles as failed, leaving the entry removed and reporting nothing more, when a remove came before its rollback (where the updater would throw)', async () => {
     const reported = vi.fn()
     cache = testCache({ onError: reported })
