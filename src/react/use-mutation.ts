@@ -1,4 +1,4 @@
-import { useCallback, useRef, useState } from 'react'
+import { useCallback, useInsertionEffect, useRef, useState } from 'react'
 import { internalsOf } from '../core/internals'
 import { matchTarget } from '../core/match'
 import { reportError } from '../core/report-error'
@@ -48,10 +48,15 @@ export function useMutation<TData, TVars = void>(
 ): UseMutationResult<TData, TVars> {
   const context = useCacheContext('useMutation')
   const [state, setState] = useState<MutationState<TData>>(idle)
-  // The latest options and provider, read when a call starts, so mutate and
-  // mutateAsync keep one identity across renders.
+  // The options and provider of the committed render, read when a call
+  // starts, so mutate and mutateAsync keep one identity across renders. Set at
+  // commit, before any layout or passive effect runs (a child's effect may
+  // mutate): a render React has not shown (a transition held by Suspense) must
+  // not send the mutation of a post that is not on screen yet.
   const latest = useRef({ options, context })
-  latest.current = { options, context }
+  useInsertionEffect(() => {
+    latest.current = { options, context }
+  })
   // Only the latest call (since the last reset) writes the state.
   const calls = useRef(0)
 

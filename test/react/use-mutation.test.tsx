@@ -1,5 +1,5 @@
 import { act, screen } from '@testing-library/react'
-import { useState } from 'react'
+import { startTransition, useEffect, useState } from 'react'
 import { describe, expect, it, vi } from 'vitest'
 import type { Cache } from '../../src/core/types'
 import { useCachedQuery } from '../../src/react/use-cached-query'
@@ -163,6 +163,46 @@ describe('useMutation', () => {
     })
     expect(first).not.toHaveBeenCalled()
     expect(second).toHaveBeenCalledTimes(1)
+  })
+
+  it('a call uses the options of the committed render, not of one React has not shown (a held transition)', async () => {
+    const saved: number[] = []
+    let handle!: UseMutationResult<string, void>
+    let open!: (id: number) => void
+    const never = new Promise<never>(() => {})
+    function Comments({ id }: { id: number }) {
+      if (id === 2) throw never // post 2 is still loading: the transition is held
+      return <p>{`post:${id}`}</p>
+    }
+    function Post() {
+      const [id, setId] = useState(1)
+      open = (next) => startTransition(() => setId(next))
+      const m = useMutation({
+        mutationFn: async (_: void) => {
+          saved.push(id)
+          return 'liked'
+        },
+        optimistic: { key: ['likes', id], update: (old) => (old as number) + 1 },
+      })
+      // What an event handler of the shown UI holds.
+      useEffect(() => {
+        handle = m
+      })
+      return <Comments id={id} />
+    }
+    cache.set(['likes', 1], 0)
+    cache.set(['likes', 2], 0)
+    renderWith(cache, <Post />)
+    act(() => open(2))
+    await settle()
+    expect(screen.getByText('post:1')).toBeTruthy()
+    // The user likes the post on screen, while post 2 renders in the background.
+    await act(async () => {
+      await handle.mutateAsync()
+    })
+    expect(saved).toEqual([1])
+    expect(cache.get(['likes', 1])?.data).toBe(1)
+    expect(cache.get(['likes', 2])?.data).toBe(0)
   })
 
   it('invalidates its targets on success: an array', async () => {
