@@ -9,7 +9,11 @@ import { useCacheContext } from './use-cache'
 
 export interface UseMutationOptions<TData, TVars> {
   mutationFn: (vars: TVars) => Promise<TData>
-  /** Invalidated (marked stale, refetched in the background) once the mutation succeeds. */
+  /**
+   * Invalidated (marked stale, refetched in the background) once the mutation
+   * succeeds: all of them, or none if one is bad. Like `useInvalidate`, a target
+   * without `segment` hits every segment.
+   */
   invalidates?: (readonly InvalidationTarget[] | ((data: TData, vars: TVars) => readonly InvalidationTarget[])) | undefined
   /**
    * Applied to the entry before `mutationFn` runs, and rolled back exactly

@@ -121,6 +121,25 @@ describe('useMutation', () => {
     expect(handle.current.data).toBeUndefined()
   })
 
+  it('calls onSuccess / onError once per call, with its vars, even after reset() or an unmount', async () => {
+    const { fn, calls } = controlledMutation<string, number>()
+    const onSuccess = vi.fn()
+    const onError = vi.fn()
+    const consoleError = vi.spyOn(console, 'error')
+    const { handle, view } = mountMutation({ mutationFn: fn, onSuccess, onError })
+    act(() => handle.current.mutate(1))
+    act(() => handle.current.mutate(2))
+    act(() => handle.current.reset())
+    await act(async () => calls[0]!.reject(new Error('first')))
+    expect(handle.current.status).toBe('idle')
+    view.unmount()
+    await act(async () => calls[1]!.resolve('second'))
+    await settle()
+    expect(onError.mock.calls).toEqual([[expect.objectContaining({ message: 'first' }), 1]])
+    expect(onSuccess.mock.calls).toEqual([['second', 2]])
+    expect(consoleError).not.toHaveBeenCalled()
+  })
+
   it('the state follows the latest call when an earlier one lands late', async () => {
     const { fn, calls } = controlledMutation<string, number>()
     const { handle } = mountMutation({ mutationFn: fn })
@@ -488,6 +507,22 @@ describe('useMutation when code around the mutation throws', () => {
     expect(handle.current.status).toBe('error')
     expect(handle.current.error?.message).toBe('bug in onSuccess')
     expect(onError).toHaveBeenCalledTimes(1)
+  })
+
+  it('when `onSuccess` throws, keeps its optimistic change and its marked invalidations (the server took it)', async () => {
+    cache = testCache({ staleTime: 60_000 })
+    cache.set(['post'], { likes: 1 })
+    const { handle } = mountMutation({
+      mutationFn: async (_: void) => 'ok',
+      optimistic: { key: ['post'], update: (old) => ({ likes: (old as { likes: number }).likes + 1 }) },
+      invalidates: [{ key: ['post'] }],
+      onSuccess: () => {
+        throw new Error('bug in onSuccess')
+      },
+    })
+    await act(async () => handle.current.mutate())
+    expect(handle.current.status).toBe('error')
+    expect(cache.get(['post'])).toMatchObject({ data: { likes: 2 }, isStale: true })
   })
 
   it('an `onError` that throws is reported to the cache, and the call still rejects with its own error', async () => {
