@@ -474,6 +474,53 @@ describe('useMutation: optimistic updates', () => {
     expect(screen.getByText('likes:1')).toBeTruthy()
   })
 
+  for (const outcome of ['fails', 'succeeds'] as const) {
+    it(`an invalidation its write dropped is not lost: the entry refetches once the mutation ${outcome}`, async () => {
+      const list = controlledFetcher<string[]>()
+      const { fn, calls } = controlledMutation<string, string>()
+      function Todos() {
+        const q = useCachedQuery({ key: ['todos'], fetcher: list.fetcher, staleTime: 60_000 })
+        return <p>{`todos:${(q.data ?? []).join(',')}`}</p>
+      }
+      renderWith(cache, <Todos />)
+      await settle()
+      await act(async () => list.call(0).resolve(['a']))
+      // Another tab added 'b' and a server event invalidated the list: its refetch is in flight.
+      act(() => void cache.invalidate({ key: ['todos'] }))
+      await settle()
+      expect(list.calls).toHaveLength(2)
+      const { handle } = mountMutation({
+        mutationFn: fn,
+        optimistic: { key: ['todos'], update: (old: unknown, todo: string) => [...(old as string[]), todo] },
+      })
+      act(() => handle.current.mutate('c'))
+      await act(async () => list.call(1).resolve(['a', 'b'])) // dropped: it started before the optimistic write
+      await settle()
+      expect(screen.getByText('todos:a,c')).toBeTruthy()
+      await act(async () => (outcome === 'fails' ? calls[0]!.reject(new Error('offline')) : calls[0]!.resolve('ok')))
+      await settle()
+      // The invalidation still stands: the list refetches (once) and shows the server's answer.
+      expect(list.calls).toHaveLength(3)
+      const server = outcome === 'fails' ? ['a', 'b'] : ['a', 'b', 'c']
+      await act(async () => list.call(2).resolve(server))
+      await settle()
+      expect(screen.getByText(`todos:${server.join(',')}`)).toBeTruthy()
+      expect(list.calls).toHaveLength(3)
+    })
+  }
+
+  it('an entry invalidated while unobserved stays stale through an optimistic update', async () => {
+    cache = testCache({ staleTime: 60_000 })
+    cache.set(['todos'], ['a'])
+    await act(() => cache.invalidate({ key: ['todos'] }))
+    const { handle } = mountMutation({
+      mutationFn: async (_: string) => 'ok',
+      optimistic: { key: ['todos'], update: (old: unknown, todo: string) => [...(old as string[]), todo] },
+    })
+    await act(async () => handle.current.mutate('c'))
+    expect(cache.get(['todos'])).toMatchObject({ data: ['a', 'c'], isStale: true })
+  })
+
   it('rolls back after the component unmounted mid-request', async () => {
     const original = { likes: 1, title: 'a' }
     cache.set<Post>(['post', 1], original)
