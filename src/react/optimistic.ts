@@ -167,8 +167,14 @@ function write(cache: Cache, key: QueryKey, segment: string | undefined, value: 
   // and drops a fetch in flight (see Stack.owed).
   const entry = internalsOf(cache, false)?.lookup(key, segment, 'set')
   if (entry && (entry.invalidated || entry.flight)) stack.owed = true
+  const model = entry?.model
+  const modelVersion = entry?.modelVersion
   // The updater form, so a value is never mistaken for an updater.
   cache.set<unknown>(key, () => value, { segment })
+  // The data is still that model version's answer (with a local change), for
+  // `setModelVersion` and model targets; a `set` would name no model. The etag
+  // stays dropped: it no longer names what the entry holds.
+  if (entry && model !== undefined) entry.dispatch({ model, modelVersion })
 }
 
 function fold(base: unknown, layers: readonly Layer[]): unknown {

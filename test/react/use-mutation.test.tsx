@@ -509,6 +509,28 @@ describe('useMutation: optimistic updates', () => {
     })
   }
 
+  it("keeps the model version that produced the data: a new version still refetches the entry", async () => {
+    cache = testCache({ staleTime: 60_000, models: { recommender: 'r3' } })
+    const recs = controlledFetcher<string[]>()
+    function Recs() {
+      const q = useCachedQuery({ key: ['recs'], fetcher: recs.fetcher, model: 'recommender' })
+      return <p>{`recs:${(q.data ?? []).join(',')}`}</p>
+    }
+    renderWith(cache, <Recs />)
+    await settle()
+    await act(async () => recs.call(0).resolve(['lamp', 'sofa']))
+    const { handle } = mountMutation({
+      mutationFn: async (_: string) => 'hidden',
+      optimistic: { key: ['recs'], update: (old: unknown, item: string) => (old as string[]).filter((x) => x !== item) },
+    })
+    await act(async () => handle.current.mutate('lamp'))
+    expect(cache.get(['recs'])).toMatchObject({ data: ['sofa'], model: 'recommender', modelVersion: 'r3' })
+    // The list is still r3's answer (with a local change): announcing r4 refetches it.
+    act(() => cache.setModelVersion('recommender', 'r4', { policy: 'immediate' }))
+    await settle()
+    expect(recs.calls).toHaveLength(2)
+  })
+
   it('an entry invalidated while unobserved stays stale through an optimistic update', async () => {
     cache = testCache({ staleTime: 60_000 })
     cache.set(['todos'], ['a'])
