@@ -1,5 +1,6 @@
 import { internalsOf } from '../core/internals'
 import { entryId, hashKey } from '../core/key'
+import type { QueryEntry } from '../core/entry'
 import type { Cache, QueryKey } from '../core/types'
 
 /**
@@ -42,10 +43,10 @@ interface Stack {
   layers: Layer[]
   /**
    * A write of ours dropped an invalidation (or a fetch in flight, whose answer
-   * would have been newer): owed once every layer has settled, so a local
-   * guess never passes for the server's data.
+   * would have been newer): owed to that entry once every layer has settled,
+   * so a local guess never passes for the server's data.
    */
-  owed?: boolean
+  owed?: QueryEntry
 }
 
 export interface OptimisticLayer {
@@ -91,9 +92,11 @@ export function applyOptimistic(
     if (first < 0) {
       if (entries.get(id) !== own) return
       entries.delete(id)
-      // Not when a write from elsewhere replaced ours (it came after), nor when
-      // the entry is invalidated again already (its mutation's `invalidates`).
-      if (own.owed && !layer.replaced && !internalsOf(cache, false)?.lookup(key, segment, 'set')?.invalidated) {
+      // Not when a write from elsewhere replaced ours (it came after), when the
+      // entry is invalidated again already (its mutation's `invalidates`), nor
+      // when it was removed since (`clear()`, gc: a new one fetches anyway).
+      const owed = own.owed
+      if (owed && !layer.replaced && !owed.invalidated && owed === internalsOf(cache).lookup(key, segment, 'set')) {
         void cache.invalidate({ key, exact: true, predicate: (entry) => entry.segment === segment })
       }
     } else if (first > 0) {
@@ -166,7 +169,7 @@ function write(cache: Cache, key: QueryKey, segment: string | undefined, value: 
   // A `set` is taken as the server's word: it clears the entry's invalidation
   // and drops a fetch in flight (see Stack.owed).
   const entry = internalsOf(cache, false)?.lookup(key, segment, 'set')
-  if (entry && (entry.invalidated || entry.flight)) stack.owed = true
+  if (entry && (entry.invalidated || entry.flight)) stack.owed = entry
   const model = entry?.model
   const modelVersion = entry?.modelVersion
   // The updater form, so a value is never mistaken for an updater.

@@ -509,6 +509,32 @@ describe('useMutation: optimistic updates', () => {
     })
   }
 
+  it('owes nothing to an entry that clear() removed meanwhile (the new one fetched already)', async () => {
+    const list = controlledFetcher<string[]>()
+    const { fn, calls } = controlledMutation<string, string>()
+    function Todos() {
+      const q = useCachedQuery({ key: ['todos'], fetcher: list.fetcher, staleTime: 60_000 })
+      return <p>{`todos:${(q.data ?? []).join(',')}`}</p>
+    }
+    renderWith(cache, <Todos />)
+    await settle()
+    await act(async () => list.call(0).resolve(['a']))
+    act(() => void cache.invalidate({ key: ['todos'] }))
+    const { handle } = mountMutation({
+      mutationFn: fn,
+      optimistic: { key: ['todos'], update: (old: unknown, todo: string) => [...(old as string[]), todo] },
+    })
+    act(() => handle.current.mutate('c'))
+    act(() => cache.clear())
+    await settle()
+    expect(list.calls).toHaveLength(3) // the new entry's fetch
+    await act(async () => calls[0]!.resolve('ok'))
+    await act(async () => list.call(2).resolve(['a', 'b', 'c']))
+    await settle()
+    expect(screen.getByText('todos:a,b,c')).toBeTruthy()
+    expect(list.calls).toHaveLength(3)
+  })
+
   it("keeps the model version that produced the data: a new version still refetches the entry", async () => {
     cache = testCache({ staleTime: 60_000, models: { recommender: 'r3' } })
     const recs = controlledFetcher<string[]>()
