@@ -12,7 +12,7 @@ let cache: Cache
 cacheEachTest(testCache, (c) => (cache = c))
 
 /** Mounts a component that owns one useMutation and hands the result out. */
-function mountMutation<TData, TVars>(options: UseMutationOptions<TData, TVars>, segment?: string) {
+function mountMutation<TData, TVars>(options: UseMutationOptions<TData, TVars>, segment?: string, strict?: boolean) {
   const seen: string[] = []
   const handle = { current: undefined as unknown as UseMutationResult<TData, TVars> }
   function View() {
@@ -21,7 +21,7 @@ function mountMutation<TData, TVars>(options: UseMutationOptions<TData, TVars>, 
     seen.push(m.status)
     return <p>{`mutation:${m.status}`}</p>
   }
-  const view = renderWith(cache, <View />, { segment })
+  const view = renderWith(cache, <View />, { segment, strict })
   return { handle, seen, view }
 }
 
@@ -138,6 +138,32 @@ describe('useMutation', () => {
     expect(onError.mock.calls).toEqual([[expect.objectContaining({ message: 'first' }), 1]])
     expect(onSuccess.mock.calls).toEqual([['second', 2]])
     expect(consoleError).not.toHaveBeenCalled()
+  })
+
+  it('under StrictMode: one optimistic change, one onSuccess, one invalidation', async () => {
+    cache = testCache({ staleTime: 60_000 })
+    cache.set(['post'], { likes: 1 })
+    const invalidate = vi.spyOn(cache, 'invalidate')
+    const { fn, calls } = controlledMutation<string, number>()
+    const onSuccess = vi.fn()
+    const { handle, seen } = mountMutation(
+      {
+        mutationFn: fn,
+        onSuccess,
+        invalidates: [{ key: ['post'] }],
+        optimistic: { key: ['post'], update: (old, by) => ({ likes: (old as { likes: number }).likes + by }) },
+      },
+      undefined,
+      true,
+    )
+    act(() => handle.current.mutate(1))
+    expect(cache.get(['post'])?.data).toEqual({ likes: 2 })
+    await act(async () => calls[0]!.resolve('ok'))
+    expect(fn).toHaveBeenCalledTimes(1)
+    expect(onSuccess).toHaveBeenCalledTimes(1)
+    expect(invalidate).toHaveBeenCalledTimes(1)
+    expect(cache.get(['post'])).toMatchObject({ data: { likes: 2 }, isStale: true })
+    expect(seen.filter((s, i) => s !== seen[i - 1])).toEqual(['idle', 'pending', 'success'])
   })
 
   it('the state follows the latest call when an earlier one lands late', async () => {
