@@ -764,6 +764,21 @@ describe('useMutation when code around the mutation throws', () => {
     expect(cache.get(['post'])?.data).toEqual({ likes: 1 })
   })
 
+  it('an optimistic updater that throws fails the call before mutationFn runs, with its error', async () => {
+    const mutationFn = vi.fn(async (_: void) => 'sent')
+    const onError = vi.fn()
+    const { handle } = mountMutation({
+      mutationFn,
+      onError,
+      optimistic: { key: ['post'], update: (old) => ({ likes: (old as { likes: number }).likes + 1 }) },
+    })
+    await act(async () => handle.current.mutate()) // the post is not loaded: the updater throws
+    expect(mutationFn).not.toHaveBeenCalled()
+    expect(handle.current.error).toBeInstanceOf(TypeError)
+    expect(onError).toHaveBeenCalledTimes(1)
+    expect(cache.get(['post'])).toBeUndefined()
+  })
+
   it('rolling back onto a query that had no data sends it back to pending and refetches, not to a fresh undefined', async () => {
     const list = controlledFetcher<string[]>()
     function List() {
