@@ -21,7 +21,7 @@ function mountMutation<TData, TVars>(options: UseMutationOptions<TData, TVars>, 
     seen.push(m.status)
     return <p>{`mutation:${m.status}`}</p>
   }
-  const view = renderWith(cache, <View />, { segment, strict })
+  const view = renderWith(cache, <View />, { segment, strict: strict === true })
   return { handle, seen, view }
 }
 
