@@ -70,10 +70,12 @@ export function useMutation<TData, TVars = void>(
     const report = (next: MutationState<TData>) => {
       if (calls.current === call) setState(next)
     }
-    const fail = (error: Error): never => {
+    const fail = async (error: Error): Promise<never> => {
       report({ status: 'error', data: undefined, error })
       try {
-        opts.onError?.(error, vars)
+        // Awaited, as TanStack Query does: an async onError that rejects is
+        // reported like one that throws, never an unhandled rejection.
+        await opts.onError?.(error, vars)
       } catch (thrown) {
         // A bug in onError: reported, not in place of the mutation's error
         // (and not lost behind mutate()), as TanStack Query does.
@@ -108,7 +110,9 @@ export function useMutation<TData, TVars = void>(
     }
     layer?.confirm()
     try {
-      opts.onSuccess?.(data, vars)
+      // Awaited, as TanStack Query does (`await mutateAsync()` then navigate):
+      // an async onSuccess that rejects fails the call as one that throws.
+      await opts.onSuccess?.(data, vars)
     } catch (thrown) {
       // The call settles as failed (as in TanStack Query), never as a success
       // that rejects. Its invalidations are marked, so its change stays: the

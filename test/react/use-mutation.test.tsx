@@ -677,6 +677,45 @@ describe('useMutation when code around the mutation throws', () => {
     }
   })
 
+  it('awaits an async onSuccess / onError (as TanStack Query does): a rejection is a throw, never unhandled', async () => {
+    const reported = vi.fn()
+    cache = testCache({ onError: reported })
+    const unhandled = vi.fn()
+    process.on('unhandledRejection', unhandled)
+    try {
+      const navigated = deferred<void>()
+      const onError = vi.fn(async () => {
+        throw new Error('bug in async onError')
+      })
+      const { handle } = mountMutation({
+        mutationFn: async (n: number) => n,
+        onSuccess: async (n: number) => {
+          await navigated.promise
+          if (n === 2) throw new Error('bug in async onSuccess')
+        },
+        onError,
+      })
+      const first = track(handle.current.mutateAsync(1))
+      await settle()
+      expect(first.settled).toBe(false) // waits for onSuccess, as `await mutateAsync()` then navigate expects
+      expect(handle.current.status).toBe('pending')
+      await act(async () => navigated.resolve())
+      await settle()
+      expect(first).toMatchObject({ settled: true, value: 1 })
+      expect(handle.current.status).toBe('success')
+
+      await act(async () => handle.current.mutate(2))
+      await settle()
+      expect(handle.current.status).toBe('error')
+      expect(handle.current.error?.message).toBe('bug in async onSuccess')
+      expect(onError).toHaveBeenCalledTimes(1)
+      expect(reported.mock.calls.map(([e]) => (e as Error).message)).toEqual(['bug in async onError'])
+      expect(unhandled).not.toHaveBeenCalled()
+    } finally {
+      process.off('unhandledRejection', unhandled)
+    }
+  })
+
   it('settles as failed, once, when `invalidates` throws', async () => {
     const onError = vi.fn()
     const { handle } = mountMutation({
