@@ -349,6 +349,51 @@ async function react(m: Cachet, label: string): Promise<void> {
     assert.equal(stats.fetches, 7)
     assert.equal(stats.errors, 0)
   })
+
+  await scenario('useMutation: optimistic write keeps the model and owes the invalidation it dropped; targets all or none', async () => {
+    const cache = m.createCache({ staleTime: 60_000, models: { recommender: 'r1' } })
+    let runs = 0
+    let gate: Deferred<string[]> | undefined
+    let hide: ((item: string) => Promise<string>) | undefined
+    let hideBadly: ((item: string) => Promise<string>) | undefined
+    function Recs() {
+      const query = m.useCachedQuery({
+        key: ['recs'],
+        tags: ['recs'],
+        model: 'recommender',
+        fetcher: async () => (runs++, gate ? gate.promise : runs === 1 ? ['lamp', 'sofa'] : ['sofa', 'desk']),
+      })
+      const optimistic = { key: ['recs'], update: (old: unknown, item: string) => (old as string[]).filter((x) => x !== item) }
+      hide = m.useMutation({ mutationFn: async (item: string) => item, optimistic, invalidates: [{ key: ['nothing'] }, { tags: ['none'] }] }).mutateAsync
+      hideBadly = m.useMutation({ mutationFn: async (item: string) => item, optimistic, invalidates: [{ tags: ['recs'] }, { queryKey: ['x'] } as never] }).mutateAsync
+      return createElement('p', null, (query.data ?? []).join(','))
+    }
+    const container = document.createElement('div')
+    document.body.appendChild(container)
+    const view = createRoot(container)
+    const text = () => container.textContent ?? ''
+    view.render(createElement(m.CacheProvider, { cache }, createElement(Recs)))
+    await until(() => text() === 'lamp,sofa', `the first render (got ${text()})`)
+
+    // A bad target: the call fails, nothing is marked, the optimistic change is rolled back.
+    await assert.rejects(hideBadly!('lamp'), /queryKey/)
+    assert.deepEqual(cache.get(['recs'])?.data, ['lamp', 'sofa'])
+    assert.equal(cache.get(['recs'])?.isStale, false)
+
+    // An invalidation's refetch is in flight when the optimistic write drops it: owed.
+    gate = deferred<string[]>()
+    void cache.invalidate({ key: ['recs'] })
+    await until(() => runs === 2, 'the refetch to start')
+    const done = hide!('lamp')
+    assert.deepEqual(cache.get(['recs']), { ...cache.get(['recs']), data: ['sofa'], model: 'recommender', modelVersion: 'r1' })
+    gate.resolve(['lamp', 'sofa', 'old'])
+    gate = undefined
+    assert.equal(await done, 'lamp')
+    await until(() => text() === 'sofa,desk', `the owed refetch (got ${text()})`)
+    assert.equal(runs, 3)
+    view.unmount()
+    container.remove()
+  })
 }
 
 // ---- the invalidation hub (cachet/server) over real HTTP ----------------

@@ -1,4 +1,6 @@
+import { internalsOf } from '../core/internals'
 import { entryId, hashKey } from '../core/key'
+import type { QueryEntry } from '../core/entry'
 import type { Cache, QueryKey } from '../core/types'
 
 /**
@@ -39,6 +41,12 @@ interface Stack {
   /** What we last wrote to the entry. */
   shown: unknown
   layers: Layer[]
+  /**
+   * A write of ours dropped an invalidation (or a fetch in flight, whose answer
+   * would have been newer): owed to that entry once every layer has settled,
+   * so a local guess never passes for the server's data.
+   */
+  owed?: QueryEntry
 }
 
 export interface OptimisticLayer {
@@ -73,7 +81,7 @@ export function applyOptimistic(
   }
   const layer: Layer = { update, settled: false }
   stack.layers.push(layer)
-  write(cache, key, segment, (stack.shown = applied))
+  write(cache, key, segment, (stack.shown = applied), stack)
 
   const entries = byEntry
   const own = stack
@@ -82,7 +90,15 @@ export function applyOptimistic(
     const layers = own.layers
     const first = layers.findIndex((l) => !l.settled)
     if (first < 0) {
-      if (entries.get(id) === own) entries.delete(id)
+      if (entries.get(id) !== own) return
+      entries.delete(id)
+      // Not when a write from elsewhere replaced ours (it came after), when the
+      // entry is invalidated again already (its mutation's `invalidates`), nor
+      // when it was removed since (`clear()`, gc: a new one fetches anyway).
+      const owed = own.owed
+      if (owed && !layer.replaced && !owed.invalidated && owed === internalsOf(cache).lookup(key, segment, 'set')) {
+        void cache.invalidate({ key, exact: true, predicate: (entry) => entry.segment === segment })
+      }
     } else if (first > 0) {
       // Settled layers before every unsettled one can never be undone: they
       // become part of the base, so an entry whose mutations overlap without
@@ -117,7 +133,7 @@ export function applyOptimistic(
           // Back to no data: the entry goes back to pending (and its observers
           // refetch), not to a fresh success holding undefined.
           void cache.invalidate({ key, exact: true, predicate: (entry) => entry.segment === segment }, { mode: 'remove' })
-        } else if (!Object.is(next, now)) write(cache, key, segment, next)
+        } else if (!Object.is(next, now)) write(cache, key, segment, next, own)
       } finally {
         release()
       }
@@ -149,9 +165,19 @@ function read(cache: Cache, key: QueryKey, segment: string | undefined): unknown
   return cache.get<unknown>(key, segment)?.data
 }
 
-function write(cache: Cache, key: QueryKey, segment: string | undefined, value: unknown): void {
+function write(cache: Cache, key: QueryKey, segment: string | undefined, value: unknown, stack: Stack): void {
+  // A `set` is taken as the server's word: it clears the entry's invalidation
+  // and drops a fetch in flight (see Stack.owed).
+  const entry = internalsOf(cache, false)?.lookup(key, segment, 'set')
+  if (entry && (entry.invalidated || entry.flight)) stack.owed = entry
+  const model = entry?.model
+  const modelVersion = entry?.modelVersion
   // The updater form, so a value is never mistaken for an updater.
   cache.set<unknown>(key, () => value, { segment })
+  // The data is still that model version's answer (with a local change), for
+  // `setModelVersion` and model targets; a `set` would name no model. The etag
+  // stays dropped: it no longer names what the entry holds.
+  if (entry && model !== undefined) entry.dispatch({ model, modelVersion })
 }
 
 function fold(base: unknown, layers: readonly Layer[]): unknown {

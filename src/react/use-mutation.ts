@@ -1,13 +1,19 @@
-import { useCallback, useRef, useState } from 'react'
+import { useCallback, useInsertionEffect, useRef, useState } from 'react'
+import { internalsOf } from '../core/internals'
+import { matchTarget } from '../core/match'
 import { reportError } from '../core/report-error'
-import type { InvalidationTarget, QueryKey } from '../core/types'
+import type { Cache, InvalidationTarget, QueryKey } from '../core/types'
 import type { CacheContextValue } from './context'
 import { applyOptimistic, type OptimisticLayer } from './optimistic'
 import { useCacheContext } from './use-cache'
 
 export interface UseMutationOptions<TData, TVars> {
   mutationFn: (vars: TVars) => Promise<TData>
-  /** Invalidated (marked stale, refetched in the background) once the mutation succeeds. */
+  /**
+   * Invalidated (marked stale, refetched in the background) once the mutation
+   * succeeds: all of them, or none if one is bad. Like `useInvalidate`, a target
+   * without `segment` hits every segment.
+   */
   invalidates?: (readonly InvalidationTarget[] | ((data: TData, vars: TVars) => readonly InvalidationTarget[])) | undefined
   /**
    * Applied to the entry before `mutationFn` runs, and rolled back exactly
@@ -46,10 +52,15 @@ export function useMutation<TData, TVars = void>(
 ): UseMutationResult<TData, TVars> {
   const context = useCacheContext('useMutation')
   const [state, setState] = useState<MutationState<TData>>(idle)
-  // The latest options and provider, read when a call starts, so mutate and
-  // mutateAsync keep one identity across renders.
+  // The options and provider of the committed render, read when a call
+  // starts, so mutate and mutateAsync keep one identity across renders. Set at
+  // commit, before any layout or passive effect runs (a child's effect may
+  // mutate): a render React has not shown (a transition held by Suspense) must
+  // not send the mutation of a post that is not on screen yet.
   const latest = useRef({ options, context })
-  latest.current = { options, context }
+  useInsertionEffect(() => {
+    latest.current = { options, context }
+  })
   // Only the latest call (since the last reset) writes the state.
   const calls = useRef(0)
 
@@ -59,9 +70,17 @@ export function useMutation<TData, TVars = void>(
     const report = (next: MutationState<TData>) => {
       if (calls.current === call) setState(next)
     }
-    const fail = (error: Error): never => {
+    const fail = async (error: Error): Promise<never> => {
       report({ status: 'error', data: undefined, error })
-      opts.onError?.(error, vars)
+      try {
+        // Awaited, as TanStack Query does: an async onError that rejects is
+        // reported like one that throws, never an unhandled rejection.
+        await opts.onError?.(error, vars)
+      } catch (thrown) {
+        // A bug in onError: reported, not in place of the mutation's error
+        // (and not lost behind mutate()), as TanStack Query does.
+        reportError(ctx.cache, toError(thrown))
+      }
       throw error
     }
     report({ status: 'pending', data: undefined, error: undefined })
@@ -72,24 +91,32 @@ export function useMutation<TData, TVars = void>(
       data = await opts.mutationFn(vars)
     } catch (thrown) {
       const error = toError(thrown)
-      try {
-        layer?.rollback()
-      } catch (undo) {
-        // The mutation's own error is the one to report; the failed undo (an
-        // updater that throws on what the entry holds now) goes to onError.
-        reportError(ctx.cache, toError(undo))
-      }
+      undo(layer, ctx.cache)
       return fail(error)
+    }
+    try {
+      const targets = (typeof opts.invalidates === 'function' ? opts.invalidates(data, vars) : opts.invalidates) ?? []
+      // All or nothing: every target is matched (a bad field, a predicate that
+      // throws) before any is marked; one alone is, as it is marked.
+      const core = targets.length > 1 ? internalsOf(ctx.cache, false) : undefined
+      if (core) for (const target of targets) matchTarget(core.entries, core.index, target)
+      // Marking is synchronous; the refetches go on in the background.
+      for (const target of targets) void ctx.cache.invalidate(target).catch(ignore)
+    } catch (thrown) {
+      // Nothing was marked: the call settles as failed, and so its
+      // optimistic change is rolled back, as when mutationFn fails.
+      undo(layer, ctx.cache)
+      return fail(toError(thrown))
     }
     layer?.confirm()
     try {
-      const targets = typeof opts.invalidates === 'function' ? opts.invalidates(data, vars) : opts.invalidates
-      // Marking is synchronous; the refetches go on in the background.
-      for (const target of targets ?? []) void ctx.cache.invalidate(target).catch(ignore)
-      opts.onSuccess?.(data, vars)
+      // Awaited, as TanStack Query does (`await mutateAsync()` then navigate):
+      // an async onSuccess that rejects fails the call as one that throws.
+      await opts.onSuccess?.(data, vars)
     } catch (thrown) {
-      // A bad target, or an `invalidates` or `onSuccess` that throws: the call
-      // settles as failed (as in TanStack Query), never as a success that rejects.
+      // The call settles as failed (as in TanStack Query), never as a success
+      // that rejects. Its invalidations are marked, so its change stays: the
+      // server took it, and the refetches bring what the server holds.
       return fail(toError(thrown))
     }
     report({ status: 'success', data, error: undefined })
@@ -105,6 +132,17 @@ export function useMutation<TData, TVars = void>(
   return { mutate, mutateAsync, reset, ...state }
 }
 
+/** Rolls back a failed call's optimistic change. */
+function undo(layer: OptimisticLayer | undefined, cache: Cache): void {
+  try {
+    layer?.rollback()
+  } catch (thrown) {
+    // The mutation's own error is the one to report; the failed undo (an
+    // updater that throws on what the entry holds now) goes to onError.
+    reportError(cache, toError(thrown))
+  }
+}
+
 function optimisticLayer<TData, TVars>(
   options: UseMutationOptions<TData, TVars>,
   context: CacheContextValue,
@@ -116,8 +154,25 @@ function optimisticLayer<TData, TVars>(
   return applyOptimistic(context.cache, optimistic.key, segment, (old) => optimistic.update(old, vars))
 }
 
+/**
+ * A thrown value that is not an Error becomes one, with the value as `cause`:
+ * an error body thrown as is (`throw await res.json()`) keeps its `message`
+ * and `status`; anything else is described, and never throws doing so.
+ */
 function toError(thrown: unknown): Error {
-  return thrown instanceof Error ? thrown : new Error(String(thrown), { cause: thrown })
+  if (thrown instanceof Error) return thrown
+  const { message, status } = Object(thrown) as { message?: unknown; status?: unknown }
+  const error = new Error(typeof message === 'string' ? message : describe(thrown), { cause: thrown })
+  if (typeof status === 'number') (error as Error & { status: number }).status = status
+  return error
+}
+
+function describe(value: unknown): string {
+  try {
+    return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value))
+  } catch {
+    return Object.prototype.toString.call(value)
+  }
 }
 
 function ignore(): void {}

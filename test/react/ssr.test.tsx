@@ -5,6 +5,7 @@ import { createCache } from '../../src/core/cache'
 import type { Cache } from '../../src/core/types'
 import { CacheProvider } from '../../src/react/provider'
 import { useCachedQuery } from '../../src/react/use-cached-query'
+import { useMutation } from '../../src/react/use-mutation'
 import { cacheEachTest } from '../helpers/core'
 
 let cache: Cache
@@ -38,5 +39,20 @@ describe('server rendering', () => {
     expect(html).toContain('success:ada:false')
     await vi.advanceTimersByTimeAsync(60_000)
     expect(fetcher).not.toHaveBeenCalled()
+  })
+
+  it('renders a mutation idle, without a warning', () => {
+    const warn = vi.spyOn(console, 'error')
+    function Like() {
+      const m = useMutation({ mutationFn: async (_: void) => 'ok' })
+      return <p>{`mutation:${m.status}`}</p>
+    }
+    const html = renderToString(
+      <CacheProvider cache={cache}>
+        <Like />
+      </CacheProvider>,
+    )
+    expect(html).toContain('mutation:idle')
+    expect(warn).not.toHaveBeenCalled()
   })
 })

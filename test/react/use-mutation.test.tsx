@@ -1,5 +1,5 @@
 import { act, screen } from '@testing-library/react'
-import { useState } from 'react'
+import { startTransition, useEffect, useState } from 'react'
 import { describe, expect, it, vi } from 'vitest'
 import type { Cache } from '../../src/core/types'
 import { useCachedQuery } from '../../src/react/use-cached-query'
@@ -12,7 +12,7 @@ let cache: Cache
 cacheEachTest(testCache, (c) => (cache = c))
 
 /** Mounts a component that owns one useMutation and hands the result out. */
-function mountMutation<TData, TVars>(options: UseMutationOptions<TData, TVars>, segment?: string) {
+function mountMutation<TData, TVars>(options: UseMutationOptions<TData, TVars>, segment?: string, strict?: boolean) {
   const seen: string[] = []
   const handle = { current: undefined as unknown as UseMutationResult<TData, TVars> }
   function View() {
@@ -21,7 +21,7 @@ function mountMutation<TData, TVars>(options: UseMutationOptions<TData, TVars>, 
     seen.push(m.status)
     return <p>{`mutation:${m.status}`}</p>
   }
-  const view = renderWith(cache, <View />, { segment })
+  const view = renderWith(cache, <View />, { segment, strict: strict === true })
   return { handle, seen, view }
 }
 
@@ -83,6 +83,33 @@ describe('useMutation', () => {
     expect(handle.current.status).toBe('error')
   })
 
+  it('wraps any thrown value in an Error that keeps its message and status, and never stays pending', async () => {
+    const onError = vi.fn()
+    const thrown: unknown[] = [{ status: 409, message: 'Title taken' }, Object.create(null), undefined]
+    const { handle } = mountMutation({
+      mutationFn: async (n: number) => {
+        throw thrown[n]
+      },
+      onError,
+    })
+    const caught: unknown[] = []
+    for (const n of [0, 1, 2]) {
+      await act(async () => {
+        caught.push(await handle.current.mutateAsync(n).catch((e: unknown) => e))
+      })
+      expect(handle.current.status).toBe('error')
+      expect(handle.current.error).toBe(caught[n])
+      expect(caught[n]).toBeInstanceOf(Error)
+      expect((caught[n] as Error).cause).toBe(thrown[n])
+    }
+    // An error body thrown as is (`throw await res.json()`) keeps its message and status.
+    expect(caught[0]).toMatchObject({ message: 'Title taken', status: 409 })
+    // An object that has no string form (no prototype) is described, not a TypeError.
+    expect((caught[1] as Error).message).toBe('{}')
+    expect((caught[2] as Error).message).toBe('undefined')
+    expect(onError.mock.calls.map(([error, n]) => [error, n])).toEqual(caught.map((e, n) => [e, n]))
+  })
+
   it('reset() goes back to idle, and a call still in flight no longer updates the state', async () => {
     const { fn, calls } = controlledMutation<string, number>()
     const { handle } = mountMutation({ mutationFn: fn })
@@ -92,6 +119,51 @@ describe('useMutation', () => {
     await act(async () => calls[0]!.resolve('late'))
     expect(screen.getByText('mutation:idle')).toBeTruthy()
     expect(handle.current.data).toBeUndefined()
+  })
+
+  it('calls onSuccess / onError once per call, with its vars, even after reset() or an unmount', async () => {
+    const { fn, calls } = controlledMutation<string, number>()
+    const onSuccess = vi.fn()
+    const onError = vi.fn()
+    const consoleError = vi.spyOn(console, 'error')
+    const { handle, view } = mountMutation({ mutationFn: fn, onSuccess, onError })
+    act(() => handle.current.mutate(1))
+    act(() => handle.current.mutate(2))
+    act(() => handle.current.reset())
+    await act(async () => calls[0]!.reject(new Error('first')))
+    expect(handle.current.status).toBe('idle')
+    view.unmount()
+    await act(async () => calls[1]!.resolve('second'))
+    await settle()
+    expect(onError.mock.calls).toEqual([[expect.objectContaining({ message: 'first' }), 1]])
+    expect(onSuccess.mock.calls).toEqual([['second', 2]])
+    expect(consoleError).not.toHaveBeenCalled()
+  })
+
+  it('under StrictMode: one optimistic change, one onSuccess, one invalidation', async () => {
+    cache = testCache({ staleTime: 60_000 })
+    cache.set(['post'], { likes: 1 })
+    const invalidate = vi.spyOn(cache, 'invalidate')
+    const { fn, calls } = controlledMutation<string, number>()
+    const onSuccess = vi.fn()
+    const { handle, seen } = mountMutation(
+      {
+        mutationFn: fn,
+        onSuccess,
+        invalidates: [{ key: ['post'] }],
+        optimistic: { key: ['post'], update: (old, by) => ({ likes: (old as { likes: number }).likes + by }) },
+      },
+      undefined,
+      true,
+    )
+    act(() => handle.current.mutate(1))
+    expect(cache.get(['post'])?.data).toEqual({ likes: 2 })
+    await act(async () => calls[0]!.resolve('ok'))
+    expect(fn).toHaveBeenCalledTimes(1)
+    expect(onSuccess).toHaveBeenCalledTimes(1)
+    expect(invalidate).toHaveBeenCalledTimes(1)
+    expect(cache.get(['post'])).toMatchObject({ data: { likes: 2 }, isStale: true })
+    expect(seen.filter((s, i) => s !== seen[i - 1])).toEqual(['idle', 'pending', 'success'])
   })
 
   it('the state follows the latest call when an earlier one lands late', async () => {
@@ -136,6 +208,46 @@ describe('useMutation', () => {
     })
     expect(first).not.toHaveBeenCalled()
     expect(second).toHaveBeenCalledTimes(1)
+  })
+
+  it('a call uses the options of the committed render, not of one React has not shown (a held transition)', async () => {
+    const saved: number[] = []
+    let handle!: UseMutationResult<string, void>
+    let open!: (id: number) => void
+    const never = new Promise<never>(() => {})
+    function Comments({ id }: { id: number }) {
+      if (id === 2) throw never // post 2 is still loading: the transition is held
+      return <p>{`post:${id}`}</p>
+    }
+    function Post() {
+      const [id, setId] = useState(1)
+      open = (next) => startTransition(() => setId(next))
+      const m = useMutation({
+        mutationFn: async (_: void) => {
+          saved.push(id)
+          return 'liked'
+        },
+        optimistic: { key: ['likes', id], update: (old) => (old as number) + 1 },
+      })
+      // What an event handler of the shown UI holds.
+      useEffect(() => {
+        handle = m
+      })
+      return <Comments id={id} />
+    }
+    cache.set(['likes', 1], 0)
+    cache.set(['likes', 2], 0)
+    renderWith(cache, <Post />)
+    act(() => open(2))
+    await settle()
+    expect(screen.getByText('post:1')).toBeTruthy()
+    // The user likes the post on screen, while post 2 renders in the background.
+    await act(async () => {
+      await handle.mutateAsync()
+    })
+    expect(saved).toEqual([1])
+    expect(cache.get(['likes', 1])?.data).toBe(1)
+    expect(cache.get(['likes', 2])?.data).toBe(0)
   })
 
   it('invalidates its targets on success: an array', async () => {
@@ -388,6 +500,101 @@ describe('useMutation: optimistic updates', () => {
     expect(screen.getByText('likes:1')).toBeTruthy()
   })
 
+  for (const outcome of ['fails', 'succeeds'] as const) {
+    it(`an invalidation its write dropped is not lost: the entry refetches once the mutation ${outcome}`, async () => {
+      const list = controlledFetcher<string[]>()
+      const { fn, calls } = controlledMutation<string, string>()
+      function Todos() {
+        const q = useCachedQuery({ key: ['todos'], fetcher: list.fetcher, staleTime: 60_000 })
+        return <p>{`todos:${(q.data ?? []).join(',')}`}</p>
+      }
+      renderWith(cache, <Todos />)
+      await settle()
+      await act(async () => list.call(0).resolve(['a']))
+      // Another tab added 'b' and a server event invalidated the list: its refetch is in flight.
+      act(() => void cache.invalidate({ key: ['todos'] }))
+      await settle()
+      expect(list.calls).toHaveLength(2)
+      const { handle } = mountMutation({
+        mutationFn: fn,
+        optimistic: { key: ['todos'], update: (old: unknown, todo: string) => [...(old as string[]), todo] },
+      })
+      act(() => handle.current.mutate('c'))
+      await act(async () => list.call(1).resolve(['a', 'b'])) // dropped: it started before the optimistic write
+      await settle()
+      expect(screen.getByText('todos:a,c')).toBeTruthy()
+      await act(async () => (outcome === 'fails' ? calls[0]!.reject(new Error('offline')) : calls[0]!.resolve('ok')))
+      await settle()
+      // The invalidation still stands: the list refetches (once) and shows the server's answer.
+      expect(list.calls).toHaveLength(3)
+      const server = outcome === 'fails' ? ['a', 'b'] : ['a', 'b', 'c']
+      await act(async () => list.call(2).resolve(server))
+      await settle()
+      expect(screen.getByText(`todos:${server.join(',')}`)).toBeTruthy()
+      expect(list.calls).toHaveLength(3)
+    })
+  }
+
+  it('owes nothing to an entry that clear() removed meanwhile (the new one fetched already)', async () => {
+    const list = controlledFetcher<string[]>()
+    const { fn, calls } = controlledMutation<string, string>()
+    function Todos() {
+      const q = useCachedQuery({ key: ['todos'], fetcher: list.fetcher, staleTime: 60_000 })
+      return <p>{`todos:${(q.data ?? []).join(',')}`}</p>
+    }
+    renderWith(cache, <Todos />)
+    await settle()
+    await act(async () => list.call(0).resolve(['a']))
+    act(() => void cache.invalidate({ key: ['todos'] }))
+    const { handle } = mountMutation({
+      mutationFn: fn,
+      optimistic: { key: ['todos'], update: (old: unknown, todo: string) => [...(old as string[]), todo] },
+    })
+    act(() => handle.current.mutate('c'))
+    act(() => cache.clear())
+    await settle()
+    expect(list.calls).toHaveLength(3) // the new entry's fetch
+    await act(async () => calls[0]!.resolve('ok'))
+    await act(async () => list.call(2).resolve(['a', 'b', 'c']))
+    await settle()
+    expect(screen.getByText('todos:a,b,c')).toBeTruthy()
+    expect(list.calls).toHaveLength(3)
+  })
+
+  it("keeps the model version that produced the data: a new version still refetches the entry", async () => {
+    cache = testCache({ staleTime: 60_000, models: { recommender: 'r3' } })
+    const recs = controlledFetcher<string[]>()
+    function Recs() {
+      const q = useCachedQuery({ key: ['recs'], fetcher: recs.fetcher, model: 'recommender' })
+      return <p>{`recs:${(q.data ?? []).join(',')}`}</p>
+    }
+    renderWith(cache, <Recs />)
+    await settle()
+    await act(async () => recs.call(0).resolve(['lamp', 'sofa']))
+    const { handle } = mountMutation({
+      mutationFn: async (_: string) => 'hidden',
+      optimistic: { key: ['recs'], update: (old: unknown, item: string) => (old as string[]).filter((x) => x !== item) },
+    })
+    await act(async () => handle.current.mutate('lamp'))
+    expect(cache.get(['recs'])).toMatchObject({ data: ['sofa'], model: 'recommender', modelVersion: 'r3' })
+    // The list is still r3's answer (with a local change): announcing r4 refetches it.
+    act(() => cache.setModelVersion('recommender', 'r4', { policy: 'immediate' }))
+    await settle()
+    expect(recs.calls).toHaveLength(2)
+  })
+
+  it('an entry invalidated while unobserved stays stale through an optimistic update', async () => {
+    cache = testCache({ staleTime: 60_000 })
+    cache.set(['todos'], ['a'])
+    await act(() => cache.invalidate({ key: ['todos'] }))
+    const { handle } = mountMutation({
+      mutationFn: async (_: string) => 'ok',
+      optimistic: { key: ['todos'], update: (old: unknown, todo: string) => [...(old as string[]), todo] },
+    })
+    await act(async () => handle.current.mutate('c'))
+    expect(cache.get(['todos'])).toMatchObject({ data: ['a', 'c'], isStale: true })
+  })
+
   it('rolls back after the component unmounted mid-request', async () => {
     const original = { likes: 1, title: 'a' }
     cache.set<Post>(['post', 1], original)
@@ -423,6 +630,92 @@ describe('useMutation when code around the mutation throws', () => {
     expect(onError).toHaveBeenCalledTimes(1)
   })
 
+  it('when `onSuccess` throws, keeps its optimistic change and its marked invalidations (the server took it)', async () => {
+    cache = testCache({ staleTime: 60_000 })
+    cache.set(['post'], { likes: 1 })
+    const { handle } = mountMutation({
+      mutationFn: async (_: void) => 'ok',
+      optimistic: { key: ['post'], update: (old) => ({ likes: (old as { likes: number }).likes + 1 }) },
+      invalidates: [{ key: ['post'] }],
+      onSuccess: () => {
+        throw new Error('bug in onSuccess')
+      },
+    })
+    await act(async () => handle.current.mutate())
+    expect(handle.current.status).toBe('error')
+    expect(cache.get(['post'])).toMatchObject({ data: { likes: 2 }, isStale: true })
+  })
+
+  it('an `onError` that throws is reported to the cache, and the call still rejects with its own error', async () => {
+    const reported = vi.fn()
+    cache = testCache({ onError: reported })
+    const unhandled = vi.fn()
+    process.on('unhandledRejection', unhandled)
+    try {
+      const { handle } = mountMutation({
+        mutationFn: async (_: void) => {
+          throw new Error('server said no')
+        },
+        onError: () => {
+          throw new Error('bug in onError')
+        },
+      })
+      let rejected: unknown
+      await act(async () => {
+        rejected = await handle.current.mutateAsync().catch((e: unknown) => e)
+      })
+      expect((rejected as Error).message).toBe('server said no')
+      expect(reported.mock.calls.map(([e]) => (e as Error).message)).toEqual(['bug in onError'])
+      // mutate() never throws, but the bug is not lost.
+      await act(async () => handle.current.mutate())
+      await settle()
+      expect(handle.current.error?.message).toBe('server said no')
+      expect(reported).toHaveBeenCalledTimes(2)
+      expect(unhandled).not.toHaveBeenCalled()
+    } finally {
+      process.off('unhandledRejection', unhandled)
+    }
+  })
+
+  it('awaits an async onSuccess / onError (as TanStack Query does): a rejection is a throw, never unhandled', async () => {
+    const reported = vi.fn()
+    cache = testCache({ onError: reported })
+    const unhandled = vi.fn()
+    process.on('unhandledRejection', unhandled)
+    try {
+      const navigated = deferred<void>()
+      const onError = vi.fn(async () => {
+        throw new Error('bug in async onError')
+      })
+      const { handle } = mountMutation({
+        mutationFn: async (n: number) => n,
+        onSuccess: async (n: number) => {
+          await navigated.promise
+          if (n === 2) throw new Error('bug in async onSuccess')
+        },
+        onError,
+      })
+      const first = track(handle.current.mutateAsync(1))
+      await settle()
+      expect(first.settled).toBe(false) // waits for onSuccess, as `await mutateAsync()` then navigate expects
+      expect(handle.current.status).toBe('pending')
+      await act(async () => navigated.resolve())
+      await settle()
+      expect(first).toMatchObject({ settled: true, value: 1 })
+      expect(handle.current.status).toBe('success')
+
+      await act(async () => handle.current.mutate(2))
+      await settle()
+      expect(handle.current.status).toBe('error')
+      expect(handle.current.error?.message).toBe('bug in async onSuccess')
+      expect(onError).toHaveBeenCalledTimes(1)
+      expect(reported.mock.calls.map(([e]) => (e as Error).message)).toEqual(['bug in async onError'])
+      expect(unhandled).not.toHaveBeenCalled()
+    } finally {
+      process.off('unhandledRejection', unhandled)
+    }
+  })
+
   it('settles as failed, once, when `invalidates` throws', async () => {
     const onError = vi.fn()
     const { handle } = mountMutation({
@@ -436,6 +729,41 @@ describe('useMutation when code around the mutation throws', () => {
     expect(handle.current.status).toBe('error')
     expect(handle.current.error?.message).toBe('bad targets')
     expect(onError).toHaveBeenCalledTimes(1)
+  })
+
+  it('when `invalidates` throws or names a bad target, rolls back its optimistic update and marks nothing', async () => {
+    cache = testCache({ staleTime: 60_000 })
+    const original = { likes: 1 }
+    cache.set(['post'], original)
+    cache.set(['feed'], ['post'])
+    cache.set(['author'], 'ada')
+    const cases: UseMutationOptions<string, void>['invalidates'][] = [
+      () => {
+        throw new Error('bad targets')
+      },
+      // The first target is fine: the call fails before either is marked.
+      [{ key: ['feed'] }, { queryKey: ['author'] } as never],
+      // A predicate that throws (say, on an entry with no data yet).
+      [{ key: ['feed'] }, { key: ['author'], predicate: (entry) => (entry.data as { name: string[] }).name.length > 0 }],
+    ]
+    const messages: (string | undefined)[] = []
+    for (const invalidates of cases) {
+      const { handle, view } = mountMutation({
+        mutationFn: async (_: void) => 'ok',
+        optimistic: { key: ['post'], update: (old) => ({ likes: (old as { likes: number }).likes + 1 }) },
+        invalidates,
+      })
+      await act(async () => handle.current.mutate())
+      expect(handle.current.status).toBe('error')
+      messages.push(handle.current.error?.message)
+      expect(cache.get(['post'])?.data).toBe(original)
+      expect(cache.get(['feed'])?.isStale).toBe(false)
+      expect(cache.get(['author'])?.isStale).toBe(false)
+      view.unmount()
+    }
+    expect(messages[0]).toBe('bad targets')
+    expect(messages[1]).toMatch(/target\.queryKey is not a target field/)
+    expect(messages[2]).toMatch(/length/)
   })
 
   it('settles as failed, leaving the entry removed and reporting nothing more, when a remove came before its rollback (where the updater would throw)', async () => {
@@ -473,6 +801,21 @@ describe('useMutation when code around the mutation throws', () => {
     cache.set(['post'], { likes: 1 })
     await act(async () => handle.current.mutate()) // applied, then rolled back
     expect(cache.get(['post'])?.data).toEqual({ likes: 1 })
+  })
+
+  it('an optimistic updater that throws fails the call before mutationFn runs, with its error', async () => {
+    const mutationFn = vi.fn(async (_: void) => 'sent')
+    const onError = vi.fn()
+    const { handle } = mountMutation({
+      mutationFn,
+      onError,
+      optimistic: { key: ['post'], update: (old) => ({ likes: (old as { likes: number }).likes + 1 }) },
+    })
+    await act(async () => handle.current.mutate()) // the post is not loaded: the updater throws
+    expect(mutationFn).not.toHaveBeenCalled()
+    expect(handle.current.error).toBeInstanceOf(TypeError)
+    expect(onError).toHaveBeenCalledTimes(1)
+    expect(cache.get(['post'])).toBeUndefined()
   })
 
   it('rolling back onto a query that had no data sends it back to pending and refetches, not to a fresh undefined', async () => {
