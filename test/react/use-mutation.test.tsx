@@ -500,25 +500,34 @@ describe('useMutation: optimistic updates', () => {
     expect(screen.getByText('likes:1')).toBeTruthy()
   })
 
+  /**
+   * A mounted list on ['todos'] loaded with ['a'], then invalidated (another
+   * tab added 'b' and a server event said so: its refetch is in flight), and
+   * a mutation that adds a todo optimistically.
+   */
+  async function invalidatedTodos() {
+    const list = controlledFetcher<string[]>()
+    const mutation = controlledMutation<string, string>()
+    function Todos() {
+      const q = useCachedQuery({ key: ['todos'], fetcher: list.fetcher, staleTime: 60_000 })
+      return <p>{`todos:${(q.data ?? []).join(',')}`}</p>
+    }
+    renderWith(cache, <Todos />)
+    await settle()
+    await act(async () => list.call(0).resolve(['a']))
+    act(() => void cache.invalidate({ key: ['todos'] }))
+    const { handle } = mountMutation({
+      mutationFn: mutation.fn,
+      optimistic: { key: ['todos'], update: (old: unknown, todo: string) => [...(old as string[]), todo] },
+    })
+    return { list, calls: mutation.calls, handle }
+  }
+
   for (const outcome of ['fails', 'succeeds'] as const) {
     it(`an invalidation its write dropped is not lost: the entry refetches once the mutation ${outcome}`, async () => {
-      const list = controlledFetcher<string[]>()
-      const { fn, calls } = controlledMutation<string, string>()
-      function Todos() {
-        const q = useCachedQuery({ key: ['todos'], fetcher: list.fetcher, staleTime: 60_000 })
-        return <p>{`todos:${(q.data ?? []).join(',')}`}</p>
-      }
-      renderWith(cache, <Todos />)
-      await settle()
-      await act(async () => list.call(0).resolve(['a']))
-      // Another tab added 'b' and a server event invalidated the list: its refetch is in flight.
-      act(() => void cache.invalidate({ key: ['todos'] }))
+      const { list, calls, handle } = await invalidatedTodos()
       await settle()
       expect(list.calls).toHaveLength(2)
-      const { handle } = mountMutation({
-        mutationFn: fn,
-        optimistic: { key: ['todos'], update: (old: unknown, todo: string) => [...(old as string[]), todo] },
-      })
       act(() => handle.current.mutate('c'))
       await act(async () => list.call(1).resolve(['a', 'b'])) // dropped: it started before the optimistic write
       await settle()
@@ -536,20 +545,7 @@ describe('useMutation: optimistic updates', () => {
   }
 
   it('owes nothing to an entry that clear() removed meanwhile (the new one fetched already)', async () => {
-    const list = controlledFetcher<string[]>()
-    const { fn, calls } = controlledMutation<string, string>()
-    function Todos() {
-      const q = useCachedQuery({ key: ['todos'], fetcher: list.fetcher, staleTime: 60_000 })
-      return <p>{`todos:${(q.data ?? []).join(',')}`}</p>
-    }
-    renderWith(cache, <Todos />)
-    await settle()
-    await act(async () => list.call(0).resolve(['a']))
-    act(() => void cache.invalidate({ key: ['todos'] }))
-    const { handle } = mountMutation({
-      mutationFn: fn,
-      optimistic: { key: ['todos'], update: (old: unknown, todo: string) => [...(old as string[]), todo] },
-    })
+    const { list, calls, handle } = await invalidatedTodos()
     act(() => handle.current.mutate('c'))
     act(() => cache.clear())
     await settle()
