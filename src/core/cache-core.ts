@@ -451,7 +451,12 @@ export class CacheCore implements EntryHost {
 
   // ---- writes -----------------------------------------------------------
 
-  set(key: QueryKey, dataOrUpdater: unknown, options: SetOptions): void {
+  /**
+   * `keepModel`: the data stays the answer of the model version the entry
+   * already names (an optimistic change to it), instead of naming the one
+   * `options.model` gives.
+   */
+  set(key: QueryKey, dataOrUpdater: unknown, options: SetOptions, keepModel?: boolean): void {
     const where = 'set'
     const hashed = hashKey(key)
     checkSegment(where, options.segment)
@@ -472,7 +477,8 @@ export class CacheCore implements EntryHost {
     // A fetch in flight started before this write: it must not overwrite it.
     this.supersede(entry)
     entry.invalidated = false
-    entry.dispatch(succeeded(data, options.etag, options.model, this.versionOf(options.model), this.now()))
+    const model = keepModel ? entry.model : options.model
+    entry.dispatch(succeeded(data, options.etag, model, keepModel ? entry.modelVersion : this.versionOf(model), this.now()))
     if (entry === this.unannounced) this.announce(entry)
     if (!entry.hasObservers) this.scheduleGc(entry)
   }

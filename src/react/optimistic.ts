@@ -168,16 +168,14 @@ function read(cache: Cache, key: QueryKey, segment: string | undefined): unknown
 function write(cache: Cache, key: QueryKey, segment: string | undefined, value: unknown, stack: Stack): void {
   // A `set` is taken as the server's word: it clears the entry's invalidation
   // and drops a fetch in flight (see Stack.owed).
-  const entry = internalsOf(cache, false)?.lookup(key, segment, 'set')
+  const core = internalsOf(cache)
+  const entry = core.lookup(key, segment, 'set')
   if (entry && (entry.invalidated || entry.flight)) stack.owed = entry
-  const model = entry?.model
-  const modelVersion = entry?.modelVersion
-  // The updater form, so a value is never mistaken for an updater.
-  cache.set<unknown>(key, () => value, { segment })
-  // The data is still that model version's answer (with a local change), for
-  // `setModelVersion` and model targets; a `set` would name no model. The etag
-  // stays dropped: it no longer names what the entry holds.
-  if (entry && model !== undefined) entry.dispatch({ model, modelVersion })
+  // The updater form, so a value is never mistaken for an updater. The data is
+  // still the answer of the model version the entry names (with a local
+  // change), for `setModelVersion` and model targets; the etag is dropped: it
+  // no longer names what the entry holds.
+  core.set(key, () => value, { segment }, true)
 }
 
 function fold(base: unknown, layers: readonly Layer[]): unknown {

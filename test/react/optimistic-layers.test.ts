@@ -56,4 +56,17 @@ describe('optimistic layers folded into the base', () => {
     a.rollback()
     expect(cache.get(['n'])?.data).toBe(2)
   })
+
+  it('an optimistic write is one update that keeps the model stamp, never a moment without it', () => {
+    const cache = createCache({ models: { recommender: 'r3' } })
+    cache.set(['recs'], ['a', 'b'], { model: 'recommender' })
+    cache.setModelVersion('recommender', 'r4') // lazy: the entry still holds r3's answer
+    const seen: (string | undefined)[][] = []
+    const stop = cache.subscribe((event) => {
+      if (event.type === 'updated') seen.push([event.entry.model, event.entry.modelVersion])
+    })
+    applyOptimistic(cache, ['recs'], undefined, () => ['a'])
+    stop()
+    expect(seen).toEqual([['recommender', 'r3']])
+  })
 })
