@@ -51,7 +51,12 @@ export function fetchJson<T = unknown>(
         response = await fetch(url, { ...init, headers, signal })
       }
       const { status } = response
-      if (status !== 304 && !response.ok) throw httpError(`fetchJson: ${String(url)} answered ${status} ${response.statusText}`.trim(), status)
+      if (status !== 304 && !response.ok) {
+        // The error page is not read: cancelled, so its connection is let go now (Node
+        // holds it until the response is collected otherwise).
+        response.body?.cancel().catch(() => {})
+        throw httpError(`fetchJson: ${String(url)} answered ${status} ${response.statusText}`.trim(), status)
+      }
       // A 304's empty body is read too, so DevTools shows the request finished, not cancelled.
       text = status === 204 || status === 205 ? '' : await response.text()
     } finally {

@@ -166,3 +166,20 @@ describe('fetchJson over HTTP: an etag that cannot be a header value', () => {
     expect(cache.get(['doc'])).toMatchObject({ status: 'success', etag: '"v2"' })
   })
 })
+
+describe('fetchJson over HTTP: an error response', () => {
+  it('lets go of the body it does not read, so the connection is not held until garbage collection', async () => {
+    let closed!: () => void
+    const bodyClosed = new Promise<void>((resolve) => (closed = resolve))
+    const { url } = await serve((_req, res) => {
+      res.on('close', closed)
+      // A proxy's or framework's error page, streamed, not yet finished.
+      res.writeHead(503, { 'content-type': 'text/html' })
+      res.write('<html><body>Service unavailable')
+    })
+    const error = await within(fetchJson(`${url}/down`)({ key: ['down'], segment: undefined, signal: new AbortController().signal, etag: undefined, modelVersion: undefined })).catch((e: unknown) => e)
+    expect(error).toMatchObject({ status: 503, message: expect.stringContaining('answered 503') })
+    // Before: the body stayed unread, and the response (and its socket) open, for as long as the server kept it.
+    await within(bodyClosed, 2000)
+  })
+})
