@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createInvalidationHub, memoryStore, redisStore, type InvalidationMessage } from '../../src/server/index'
+import { createInvalidationHub, memoryStore, redisStore, type EventStore, type InvalidationMessage } from '../../src/server/index'
 import { handleApi, type ApiContext } from './api'
 import { buildPage, type PageBundle } from './build'
 import { Catalog } from './catalog'
@@ -40,7 +40,7 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
   const storeKind = options.redisUrl ? 'redis' : 'memory'
   const stats = new StatsCounter()
   const hub = createInvalidationHub({
-    store: options.redisUrl ? redisStore({ url: options.redisUrl, stream: 'cachet:demo' }) : memoryStore(),
+    store: options.redisUrl ? await reachableRedisStore(options.redisUrl) : memoryStore(),
     authorize: grantRequestedArms,
   })
   const ctx: ApiContext = {
@@ -105,6 +105,24 @@ export async function startDemoServer(options: DemoServerOptions = {}): Promise<
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
+  }
+}
+
+/**
+ * A Redis store that has answered once. Without this check, a demo started
+ * with REDIS_URL and no redis-server running would print its URL and then
+ * answer every change with a 500 (the hub cannot store the event).
+ */
+async function reachableRedisStore(url: string): Promise<EventStore> {
+  const store = redisStore({ url, stream: 'cachet:demo' })
+  try {
+    await store.lastId()
+    return store
+  } catch (error) {
+    await store.close()
+    // The store's message names the URL (its password masked).
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new Error(`${reason}. Start redis-server there, or run the demo without REDIS_URL (an in-memory hub).`, { cause: error })
   }
 }
 

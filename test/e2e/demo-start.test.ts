@@ -2,36 +2,45 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterAll, expect, it } from 'vitest'
+import { freePort } from '../helpers/redis'
 import { until } from './wait'
 
 // The newcomer's path: `npm run demo` (this very command line) builds the
 // page, serves it on 127.0.0.1 and prints the URL; SIGTERM stops it cleanly.
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
-let child: ChildProcess | undefined
+const children: ChildProcess[] = []
 
 afterAll(async () => {
-  if (child && child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((resolve) => child?.once('exit', resolve))
+  for (const child of children) {
+    if (child.exitCode !== null || child.signalCode !== null) continue
+    const exited = new Promise((resolve) => child.once('exit', resolve))
     child.kill('SIGKILL')
     await exited
   }
 })
 
-it('npm run demo builds, serves the page on a printed 127.0.0.1 URL, and stops on SIGTERM', async () => {
-  // PORT=0: a free port, so the test never collides with a demo already running.
-  child = spawn(process.execPath, ['--import', 'tsx', 'examples/ai-recommendations/start.ts'], {
+/** `npm run demo`'s command line, with `env` added; its output is collected. */
+function startDemo(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'examples/ai-recommendations/start.ts'], {
     cwd: root,
-    env: { ...process.env, PORT: '0', REDIS_URL: '' },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  children.push(child)
   let output = ''
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()))
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()))
+  return { child, output: () => output }
+}
 
-  await until('the demo to print its URL', () => /http:\/\/127\.0\.0\.1:\d+/.test(output), 20_000)
-  const url = /http:\/\/127\.0\.0\.1:\d+/.exec(output)?.[0] ?? ''
-  expect(output).toContain('memory hub')
+it('npm run demo builds, serves the page on a printed 127.0.0.1 URL, and stops on SIGTERM', async () => {
+  // PORT=0: a free port, so the test never collides with a demo already running.
+  const { child: running, output } = startDemo({ PORT: '0', REDIS_URL: '' })
+
+  await until('the demo to print its URL', () => /http:\/\/127\.0\.0\.1:\d+/.test(output()), 20_000)
+  const url = /http:\/\/127\.0\.0\.1:\d+/.exec(output())?.[0] ?? ''
+  expect(output()).toContain('memory hub')
 
   const page = await fetch(url)
   expect(page.status).toBe(200)
@@ -40,8 +49,19 @@ it('npm run demo builds, serves the page on a printed 127.0.0.1 URL, and stops o
   expect(script.status).toBe(200)
   expect((await script.text()).length).toBeGreaterThan(100_000) // React and the app, bundled
 
-  const running = child
   const exit = new Promise<number | null>((resolve) => running.once('exit', (code) => resolve(code)))
   running.kill('SIGTERM')
   expect(await exit).toBe(0)
+}, 30_000)
+
+it('with REDIS_URL naming a Redis that is not running, npm run demo says so and exits 1 instead of serving', async () => {
+  // Nothing listens on a port just found free: the README's Redis line, run without redis-server.
+  const redisUrl = `redis://127.0.0.1:${await freePort()}`
+  const { child: running, output } = startDemo({ PORT: '0', REDIS_URL: redisUrl })
+  const exit = new Promise<number | null>((resolve) => running.once('exit', (code) => resolve(code)))
+  await until('the demo to exit', () => running.exitCode !== null || running.signalCode !== null, 20_000)
+  expect(await exit).toBe(1)
+  expect(output()).toContain(`Redis at ${redisUrl} is unreachable`)
+  expect(output()).toContain('without REDIS_URL')
+  expect(output()).not.toContain('ready')
 }, 30_000)
