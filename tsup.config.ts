@@ -8,7 +8,7 @@ import { defineConfig } from 'tsup'
  * calls), never a name a platform or dependency object also has (Map, Set,
  * Promise, AbortSignal, DOM, EventEmitter), and never a name of anything that
  * is serialized (server messages, BroadcastChannel posts). Tests run on the
- * source, so `bench/dist-smoke.ts` (part of `npm run size`) exercises the
+ * source, so `bench/dist-smoke.ts` (part of `npm run check:dist`) exercises the
  * built files to prove a name here never breaks them.
  *
  * Each format is one esbuild run over both entries and their shared chunk,

@@ -1,5 +1,5 @@
 /**
- * `npm run size` (after `npm run build`): proves the browser entry never
+ * `npm run check:dist` (after `npm run build`): proves the browser entry never
  * pulls in the Node-only server. Bundles everything `cachet` exports, ESM and
  * CJS, for the browser, and fails if an input comes from the server build,
  * a Node built-in or ioredis. size-limit checks the byte budgets; this

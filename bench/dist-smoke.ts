@@ -1,5 +1,5 @@
 /**
- * `npm run size` (after `npm run build`): runs the built package, not the
+ * `npm run check:dist` (after `npm run build`): runs the built package, not the
  * source. The tests import `src/`, but the build shortens internal member
  * names (`mangleProps` in tsup.config.ts); a name shortened in one place and
  * not another would pass every test and still ship broken. This drives the
