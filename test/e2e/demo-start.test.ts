@@ -1,14 +1,18 @@
 // @vitest-environment node
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { afterAll, expect, it } from 'vitest'
 import { freePort } from '../helpers/redis'
 import { until } from './wait'
 
-// The newcomer's path: `npm run demo` (this very command line) builds the
-// page, serves it on 127.0.0.1 and prints the URL; SIGTERM stops it cleanly.
+// The newcomer's path: `npm run demo` (package.json's own command line, run
+// here without npm in between) builds the page, serves it on 127.0.0.1 and
+// prints the URL; SIGTERM stops it cleanly.
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
+const demoScript = (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: { demo: string } }).scripts.demo
+const [command, ...args] = demoScript.split(' ')
 const children: ChildProcess[] = []
 
 afterAll(async () => {
@@ -22,7 +26,9 @@ afterAll(async () => {
 
 /** `npm run demo`'s command line, with `env` added; its output is collected. */
 function startDemo(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'examples/ai-recommendations/start.ts'], {
+  // A plain `node …` line: this node runs it (npm would too, from the PATH).
+  expect(command).toBe('node')
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
