@@ -52,7 +52,7 @@ export interface QueryObserver<T> {
   subscribe(listener: () => void): () => void
   /** The entry for the current options; the same reference until it changes. */
   getSnapshot(): Entry<T> | undefined
-  /** Fetch now, even when fresh (joins a fetch in flight). */
+  /** Fetch now, even when fresh (joins a fetch in flight); while `moving`, the attached (shown) entry. */
   refetch(): Promise<T>
 }
 
@@ -171,7 +171,9 @@ class Observer<T> implements QueryObserver<T>, Attached {
   }
 
   refetch(): Promise<T> {
-    return this.core.fetchQuery(this.options, true, 'refetch') as Promise<T>
+    // While moving (a render React has not committed), the shown key's: its entry's query.
+    const entry = this.attachedTo
+    return this.core.fetchQuery(entry && entry.id !== this.id ? entry.query! : this.options, true, 'refetch') as Promise<T>
   }
 
   private attach(): void {

@@ -225,7 +225,7 @@ class TrackedResult<T, S> implements QueryResultFields<T> {
   get updatedAt(): number {
     return this.track('updatedAt')
   }
-  /** The store's bound function: `onClick={query.refetch}` works. */
+  /** The store's bound function (stable). It rejects when the fetch fails: a handler catches it (docs/API.md). */
   get refetch(): () => Promise<T> {
     return this.store.refetch
   }

@@ -1,7 +1,7 @@
 import { act, render, screen } from '@testing-library/react'
 import { Component, Suspense, use, useState, useTransition, type ReactNode } from 'react'
 import { describe, expect, it, vi } from 'vitest'
-import type { Cache } from '../../src/core/types'
+import type { Cache, FetchContext } from '../../src/core/types'
 import { CacheProvider } from '../../src/react/provider'
 import { useCachedQuery } from '../../src/react/use-cached-query'
 import { cacheEachTest, controlledFetcher } from '../helpers/core'
@@ -481,6 +481,30 @@ describe('a key change in a render React does not commit', () => {
     call(0).resolve('one')
     await settle()
     expect(screen.getByText('1:success:one')).toBeTruthy()
+  })
+
+  it('refetch() refetches the shown key, not the key of the render React has not committed', async () => {
+    cache.set(['k', 1], 'one')
+    const fetcher = vi.fn(async ({ key }: FetchContext) => `fetched ${String(key[1])}`)
+    let refetch!: () => Promise<string>
+    function View({ id }: { id: number }) {
+      const q = useCachedQuery({ key: ['k', id], fetcher, staleTime: 60_000 })
+      refetch = q.refetch
+      return <p>{`${id}:${q.data}`}</p>
+    }
+    const go = renderTransition(View)
+    await act(async () => go())
+    await settle()
+    expect(screen.getByText('1:one')).toBeTruthy()
+    // A refresh button on the page still shown, while the transition is held.
+    let answer: string | undefined
+    await act(async () => {
+      answer = await refetch()
+    })
+    await settle()
+    expect(fetcher.mock.calls.map(([ctx]) => ctx.key)).toEqual([['k', 1]])
+    expect(answer).toBe('fetched 1')
+    expect(screen.getByText('1:fetched 1')).toBeTruthy()
   })
 
   it("shows a write to the shown key even when the other key selects the same value", async () => {
