@@ -176,17 +176,18 @@ export function redisStore(options: RedisStoreOptions = {}): EventStore {
       if (!isStreamId(id)) return 'unavailable'
       const commands = await commandsReady()
       // One transaction, so that no trimming slips in between the check
-      // that `id` is still covered and the range read.
-      const results = await commands.multi().xinfo('STREAM', stream).xrange(stream, `(${id}`, '+').exec()
-      const [info, range] = results ?? []
-      if (!info || !range) throw new Error(`${where} aborted the replay transaction`)
+      // that `id` is still covered and the range read. The last read is the
+      // entry `id` itself: see coversId.
+      const results = await commands.multi().xinfo('STREAM', stream).xrange(stream, `(${id}`, '+').xrange(stream, id, id).exec()
+      const [info, range, own] = results ?? []
+      if (!info || !range || !own) throw new Error(`${where} aborted the replay transaction`)
       if (info[0]) {
         if (/no such key/i.test(info[0].message)) return 'unavailable'
         throw info[0]
       }
       // An id Redis cannot range over (beyond its 64-bit parts) is unknown here.
       if (range[0]) return 'unavailable'
-      if (!coversId(parseStreamInfo(info[1]), id)) return 'unavailable'
+      if (!coversId(parseStreamInfo(info[1]), id) || (own[1] as XEntry[] | null)?.length !== 1) return 'unavailable'
       const events: StoredEvent[] = []
       for (const [entryId, fields] of range[1] as XEntry[]) {
         const event = toEvent(entryId, fields)
@@ -273,7 +274,12 @@ function parseStreamInfo(reply: unknown): StreamInfo {
  * Whether a client that saw `id` missed nothing the stream no longer holds:
  * `id` lies between the boundary entry (the oldest one) and the newest id.
  * Below the first entry, events were trimmed in between, or `id` comes from
- * another life of the stream (Redis restarted without persistence).
+ * another life of the stream (Redis restarted without persistence). The
+ * caller also requires `id` to be an entry of the stream (every id the hub
+ * gives a browser is one, and trimming only removes ids below the first): a
+ * new life's ids come from its host's clock, and on a host whose clock is
+ * behind, an old life's id can fall inside the new range, above new events
+ * the replay would then skip.
  */
 function coversId(info: StreamInfo, id: string): boolean {
   const { firstEntryId, lastGeneratedId } = info
