@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import type { Redis, RedisOptions } from 'ioredis'
 import { parseInvalidationMessage, type InvalidationMessage } from '../stream/schema'
-import type { EventStore, StoredEvent } from './event-store'
+import { UnconfirmedAppendError, type EventStore, type StoredEvent } from './event-store'
 import { compareStreamIds, isStreamId } from './stream-id'
 
 export interface RedisStoreOptions {
@@ -165,8 +165,15 @@ export function redisStore(options: RedisStoreOptions = {}): EventStore {
       try {
         id = await commands.xadd(stream, 'MAXLEN', retain + 1, '*', messageField, JSON.stringify(message))
       } catch (error) {
+        const reason = (error as Error).message
+        // Sent, but not answered in time (Redis is slow, or has paused its
+        // clients): Redis runs it once it gets to it, and every hub's reader
+        // delivers it. Saying "not stored" would be wrong.
+        if (reason === 'Command timed out') {
+          throw new UnconfirmedAppendError(`${where} did not answer XADD within ${commandTimeoutMs} ms, and may still store it`, { cause: error })
+        }
         // ioredis says "Connection is closed."; say which server and what failed.
-        throw new Error(`${where} failed to XADD: ${(error as Error).message}`, { cause: error })
+        throw new Error(`${where} failed to XADD: ${reason}`, { cause: error })
       }
       if (id === null) throw new Error(`${where} did not store the message`)
       return id
