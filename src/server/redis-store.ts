@@ -337,8 +337,11 @@ async function openClients(url: string): Promise<Clients> {
     // Each caller waiting for 'ready' (whenReady) adds a listener until it
     // settles; any number may wait at once, and that is no leak.
     client.setMaxListeners(0)
-    client.on('error', () => {})
-    client.on('ready', () => connectedBefore.add(client))
+    client.on('error', (error: Error) => lastErrors.set(client, error))
+    client.on('ready', () => {
+      connectedBefore.add(client)
+      lastErrors.delete(client)
+    })
     return client
   }
   return {
@@ -352,12 +355,19 @@ async function openClients(url: string): Promise<Clients> {
 // ready now, Redis has gone away, and a command fails at once rather than
 // waiting (the first connection, at startup, is worth waiting for).
 const connectedBefore = new WeakSet<Redis>()
+// Why each client's last connection attempt failed (a refused connection, an
+// unknown host, a wrong password), for the error of a caller that waited in vain.
+const lastErrors = new WeakMap<Redis, Error>()
+const lastError = (client: Redis) => {
+  const error = lastErrors.get(client)
+  return error ? `; last error: ${error.message}` : ''
+}
 
 function whenReady(client: Redis, where: string, mode: 'wait' | 'fail-fast', closing: AbortSignal): Promise<void> {
   if (client.status === 'ready') return Promise.resolve()
   if (client.status === 'end') return Promise.reject(new Error(`${where}: the connection is closed`))
   if (mode === 'fail-fast' && connectedBefore.has(client)) {
-    return Promise.reject(new Error(`${where} is unreachable (connection lost, ${client.status})`))
+    return Promise.reject(new Error(`${where} is unreachable (connection lost, ${client.status}${lastError(client)})`))
   }
   return new Promise((resolve, reject) => {
     const settle = (error?: Error) => {
@@ -374,7 +384,7 @@ function whenReady(client: Redis, where: string, mode: 'wait' | 'fail-fast', clo
     // reconnecting does not always emit 'end').
     const onEnd = () => settle(new Error(`${where}: the connection is closed`))
     const timer = setTimeout(
-      () => settle(new Error(`${where} is unreachable (no connection within ${readyTimeoutMs} ms, ioredis status: ${client.status})`)),
+      () => settle(new Error(`${where} is unreachable (no connection within ${readyTimeoutMs} ms, ioredis status: ${client.status}${lastError(client)})`)),
       readyTimeoutMs,
     )
     client.once('ready', onReady)
