@@ -36,3 +36,10 @@ export interface EventStore {
   /** Releases timers and connections. */
   close(): Promise<void>
 }
+
+/**
+ * A store's append failed after the message was handed over (Redis took
+ * longer to answer than the command timeout): the store may still keep it,
+ * and deliver it. Internal to `cachet/server`: the hub words its error so.
+ */
+export class UnconfirmedAppendError extends Error {}

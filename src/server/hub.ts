@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { parseInvalidationMessage, type InvalidationMessage } from '../stream/schema'
 import { jsonChange } from './json-change'
 import { isGrant, segmentFilter, type Connection, type HubGrant } from './connection'
-import type { EventStore, StoredEvent } from './event-store'
+import { UnconfirmedAppendError, type EventStore, type StoredEvent } from './event-store'
 import { memoryStore } from './memory-store'
 import { encodeEvent, heartbeatFrame, heartbeatWithId, retryFrame, sseHeaders } from './sse'
 
@@ -280,6 +280,9 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
       return await store.append(snapshot)
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error)
+      if (error instanceof UnconfirmedAppendError) {
+        throw new Error(`cachet/server: the event store did not confirm the message, which may still reach every client: ${reason}`, { cause: error })
+      }
       throw new Error(`cachet/server: the message was not stored, the event store failed: ${reason}`, { cause: error })
     }
   }

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import type { Redis, RedisOptions } from 'ioredis'
 import { parseInvalidationMessage, type InvalidationMessage } from '../stream/schema'
-import type { EventStore, StoredEvent } from './event-store'
+import { UnconfirmedAppendError, type EventStore, type StoredEvent } from './event-store'
 import { compareStreamIds, isStreamId } from './stream-id'
 
 export interface RedisStoreOptions {
@@ -165,8 +165,15 @@ export function redisStore(options: RedisStoreOptions = {}): EventStore {
       try {
         id = await commands.xadd(stream, 'MAXLEN', retain + 1, '*', messageField, JSON.stringify(message))
       } catch (error) {
+        const reason = (error as Error).message
+        // Sent, but not answered in time (Redis is slow, or has paused its
+        // clients): Redis runs it once it gets to it, and every hub's reader
+        // delivers it. Saying "not stored" would be wrong.
+        if (reason === 'Command timed out') {
+          throw new UnconfirmedAppendError(`${where} did not answer XADD within ${commandTimeoutMs} ms, and may still store it`, { cause: error })
+        }
         // ioredis says "Connection is closed."; say which server and what failed.
-        throw new Error(`${where} failed to XADD: ${(error as Error).message}`, { cause: error })
+        throw new Error(`${where} failed to XADD: ${reason}`, { cause: error })
       }
       if (id === null) throw new Error(`${where} did not store the message`)
       return id
@@ -176,17 +183,18 @@ export function redisStore(options: RedisStoreOptions = {}): EventStore {
       if (!isStreamId(id)) return 'unavailable'
       const commands = await commandsReady()
       // One transaction, so that no trimming slips in between the check
-      // that `id` is still covered and the range read.
-      const results = await commands.multi().xinfo('STREAM', stream).xrange(stream, `(${id}`, '+').exec()
-      const [info, range] = results ?? []
-      if (!info || !range) throw new Error(`${where} aborted the replay transaction`)
+      // that `id` is still covered and the range read. The last read is the
+      // entry `id` itself: see coversId.
+      const results = await commands.multi().xinfo('STREAM', stream).xrange(stream, `(${id}`, '+').xrange(stream, id, id).exec()
+      const [info, range, own] = results ?? []
+      if (!info || !range || !own) throw new Error(`${where} aborted the replay transaction`)
       if (info[0]) {
         if (/no such key/i.test(info[0].message)) return 'unavailable'
         throw info[0]
       }
       // An id Redis cannot range over (beyond its 64-bit parts) is unknown here.
       if (range[0]) return 'unavailable'
-      if (!coversId(parseStreamInfo(info[1]), id)) return 'unavailable'
+      if (!coversId(parseStreamInfo(info[1]), id) || (own[1] as XEntry[] | null)?.length !== 1) return 'unavailable'
       const events: StoredEvent[] = []
       for (const [entryId, fields] of range[1] as XEntry[]) {
         const event = toEvent(entryId, fields)
@@ -273,7 +281,12 @@ function parseStreamInfo(reply: unknown): StreamInfo {
  * Whether a client that saw `id` missed nothing the stream no longer holds:
  * `id` lies between the boundary entry (the oldest one) and the newest id.
  * Below the first entry, events were trimmed in between, or `id` comes from
- * another life of the stream (Redis restarted without persistence).
+ * another life of the stream (Redis restarted without persistence). The
+ * caller also requires `id` to be an entry of the stream (every id the hub
+ * gives a browser is one, and trimming only removes ids below the first): a
+ * new life's ids come from its host's clock, and on a host whose clock is
+ * behind, an old life's id can fall inside the new range, above new events
+ * the replay would then skip.
  */
 function coversId(info: StreamInfo, id: string): boolean {
   const { firstEntryId, lastGeneratedId } = info
@@ -324,8 +337,11 @@ async function openClients(url: string): Promise<Clients> {
     // Each caller waiting for 'ready' (whenReady) adds a listener until it
     // settles; any number may wait at once, and that is no leak.
     client.setMaxListeners(0)
-    client.on('error', () => {})
-    client.on('ready', () => connectedBefore.add(client))
+    client.on('error', (error: Error) => lastErrors.set(client, error))
+    client.on('ready', () => {
+      connectedBefore.add(client)
+      lastErrors.delete(client)
+    })
     return client
   }
   return {
@@ -339,12 +355,19 @@ async function openClients(url: string): Promise<Clients> {
 // ready now, Redis has gone away, and a command fails at once rather than
 // waiting (the first connection, at startup, is worth waiting for).
 const connectedBefore = new WeakSet<Redis>()
+// Why each client's last connection attempt failed (a refused connection, an
+// unknown host, a wrong password), for the error of a caller that waited in vain.
+const lastErrors = new WeakMap<Redis, Error>()
+const lastError = (client: Redis) => {
+  const error = lastErrors.get(client)
+  return error ? `; last error: ${error.message}` : ''
+}
 
 function whenReady(client: Redis, where: string, mode: 'wait' | 'fail-fast', closing: AbortSignal): Promise<void> {
   if (client.status === 'ready') return Promise.resolve()
   if (client.status === 'end') return Promise.reject(new Error(`${where}: the connection is closed`))
   if (mode === 'fail-fast' && connectedBefore.has(client)) {
-    return Promise.reject(new Error(`${where} is unreachable (connection lost, ${client.status})`))
+    return Promise.reject(new Error(`${where} is unreachable (connection lost, ${client.status}${lastError(client)})`))
   }
   return new Promise((resolve, reject) => {
     const settle = (error?: Error) => {
@@ -361,7 +384,7 @@ function whenReady(client: Redis, where: string, mode: 'wait' | 'fail-fast', clo
     // reconnecting does not always emit 'end').
     const onEnd = () => settle(new Error(`${where}: the connection is closed`))
     const timer = setTimeout(
-      () => settle(new Error(`${where} is unreachable (no connection within ${readyTimeoutMs} ms, ioredis status: ${client.status})`)),
+      () => settle(new Error(`${where} is unreachable (no connection within ${readyTimeoutMs} ms, ioredis status: ${client.status}${lastError(client)})`)),
       readyTimeoutMs,
     )
     client.once('ready', onReady)
