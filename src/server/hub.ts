@@ -252,6 +252,15 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
     if (parsed.message.type === 'sync') {
       throw new Error("cachet/server: cannot publish a 'sync' message: the hub sends it itself after each replay")
     }
+    // The schema drops a field it does not know. Here that would turn a typo into
+    // a wider message: a misspelt `segment` sends a `set`'s data to every segment.
+    // (Browsers still ignore unknown fields: a newer hub may add some.)
+    const { type } = parsed.message
+    for (const [field, value] of Object.entries(message)) {
+      if (value !== undefined && !(field in parsed.message)) {
+        throw new Error(`cachet/server: cannot publish an invalid message: unknown field ${JSON.stringify(field)} in ${type === 'invalidate' ? 'an' : 'a'} '${type}' message (it would be sent without it)`)
+      }
+    }
     // Stored as the JSON every client will receive: a message JSON cannot
     // encode (a BigInt, a cycle) is refused here instead of being stored and
     // then failing every live send and replay over it, and the stored copy no

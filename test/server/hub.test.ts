@@ -199,12 +199,34 @@ describe('invalidation hub: publish', () => {
     expect((error as Error).cause).toBe(cause)
   })
 
-  it('stores the message as validated: unknown fields are not streamed', async () => {
+  // Was "stores the message as validated: unknown fields are not streamed": the
+  // field was dropped and the rest sent. Dropping a misspelt `segment` sends the
+  // message to every segment, so an unknown field is now refused (see below).
+  it('refuses a message with an unknown field, and streams nothing of it', async () => {
     const { hub, connect } = await hubWith()
     const stream = await connect()
-    await hub.publish({ type: 'invalidate', tags: ['a'], secret: 'internal' } as unknown as InvalidationMessage)
-    await stream.waitFor((s) => s.messages().length === 2, 'the event')
+    await stream.waitFor((s) => s.messages().length === 1, 'sync')
+    await expect(hub.publish({ type: 'invalidate', tags: ['a'], secret: 'internal' } as unknown as InvalidationMessage)).rejects.toThrow(
+      `cachet/server: cannot publish an invalid message: unknown field "secret" in an 'invalidate' message`,
+    )
+    await hub.publish({ type: 'invalidate', tags: ['b'] })
+    await stream.waitFor((s) => s.messages().length === 2, 'the next event')
+    expect(stream.messages()[1]).toMatchObject({ message: { type: 'invalidate', tags: ['b'] } })
     expect(stream.raw).not.toContain('secret')
+  })
+
+  it("refuses a set whose segment is misspelt: its data would reach every segment's browsers", async () => {
+    const { hub, connect } = await hubWith({ authorize: async () => ({ segments: ['arm-a'] }) })
+    const other = await connect()
+    await other.waitFor((s) => s.messages().length === 1, 'sync')
+    const typo = { type: 'set', key: ['profile'], segmnet: 'arm-b', data: { email: 'b@example.com' } } as unknown as InvalidationMessage
+    await expect(hub.publish(typo)).rejects.toThrow(`unknown field "segmnet" in a 'set' message (it would be sent without it)`)
+    // A model-version change names no segment: one given is refused, not dropped.
+    const scoped = { type: 'model-version', model: 'recommender', version: 'r4', segment: 'arm-b' } as unknown as InvalidationMessage
+    await expect(hub.publish(scoped)).rejects.toThrow(`unknown field "segment" in a 'model-version' message`)
+    await hub.publish({ type: 'invalidate', tags: ['after'] })
+    await other.waitFor((s) => s.messages().length === 2, 'the next event')
+    expect(other.raw).not.toContain('example.com')
   })
 })
 
