@@ -407,7 +407,7 @@ export class CacheCore implements EntryHost {
     return settled.length === 0 ? Promise.resolve(count) : Promise.all(settled).then(() => count)
   }
 
-  /** Marks one entry; returns the refetch it triggered (settles, never rejects), if it is active. */
+  /** Marks one entry; returns when the refetch it triggered settles (never rejects), if it is active. */
   private invalidateEntry(entry: QueryEntry, mode: InvalidationMode): Promise<unknown> | undefined {
     entry.invalidated = true
     const flight = entry.flight
@@ -426,8 +426,9 @@ export class CacheCore implements EntryHost {
     // fetch started after the mark, so it is the refetch (no second one).
     const current = entry.flight
     if (current && current !== flight) return current.joinable.catch(noop)
-    if (flight && mode === 'stale') return this.followUpOf(flight)
-    return this.startFetch(entry).promise.catch(noop)
+    // Its follow-up settles when this fetch does, or is aborted (a fetcher that
+    // ignores the signal may answer much later), or when the fetch that replaced it does.
+    return this.followUpOf(flight && mode === 'stale' ? flight : this.startFetch(entry))
   }
 
   setModelVersion(model: string, version: string, policy: ModelVersionPolicy): void {
