@@ -47,4 +47,22 @@ describe('invalidate() resolves when the refetches it triggered are over for the
     expect(stale).toEqual({ settled: true, value: 1 })
     detach()
   })
+
+  it('when clear() drops the entry under its refetch (a logout)', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: 60_000, retry: 0 })
+    const { fetcher, call } = controlledFetcher<string>()
+    cache.set(['k'], 'old')
+    const observer = observe(cache, { key: ['k'], fetcher })
+    const detach = observer.subscribe(() => {})
+    await flush()
+
+    const done = track(cache.invalidate({ key: ['k'] }))
+    await flush()
+    cache.clear()
+    await flush()
+    expect(call(0).ctx.signal.aborted).toBe(true)
+    expect(done).toEqual({ settled: true, value: 1 })
+    expect(observer.getSnapshot()).toMatchObject({ status: 'pending', isFetching: true }) // its new entry's own fetch
+    detach()
+  })
 })
