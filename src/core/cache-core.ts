@@ -182,7 +182,9 @@ export class CacheCore implements EntryHost {
    */
   answer(entry: QueryEntry, force: boolean, count: boolean): 'hit' | 'join' | 'miss' {
     entry.restamp()
-    const how = entry.flight ? 'join' : !force && entry.status === 'success' && !entry.isStale ? 'hit' : 'miss'
+    // Fresh data answers even while a background refetch runs (a refetchInterval
+    // under staleTime): the caller need not wait for it, nor fail with it.
+    const how = !force && entry.status === 'success' && !entry.isStale ? 'hit' : entry.flight ? 'join' : 'miss'
     if (count) {
       if (how === 'hit') this.counters.hits++
       else this.counters.misses++
