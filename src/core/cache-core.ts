@@ -75,7 +75,8 @@ export class CacheCore implements EntryHost {
       // Only a new updatedAt or a flip moves the stale timer (not isFetching, data…).
       if (entry.sinceOrigin !== since || entry.isStale !== isStale) this.scheduleStaleFlip(entry)
     }
-    if (this.listeners.size > 0 && entry !== this.unannounced) this.emit({ type: 'updated', entry: entry.snapshot })
+    // A removed entry is no longer the cache's: a fetch its caller still awaits lands on it unannounced.
+    if (this.listeners.size > 0 && entry !== this.unannounced && !entry.removed) this.emit({ type: 'updated', entry: entry.snapshot })
   }
 
   // ---- entries ----------------------------------------------------------
