@@ -75,7 +75,8 @@ export class CacheCore implements EntryHost {
       // Only a new updatedAt or a flip moves the stale timer (not isFetching, data…).
       if (entry.sinceOrigin !== since || entry.isStale !== isStale) this.scheduleStaleFlip(entry)
     }
-    if (this.listeners.size > 0 && entry !== this.unannounced) this.emit({ type: 'updated', entry: entry.snapshot })
+    // A removed entry is no longer the cache's: a fetch its caller still awaits lands on it unannounced.
+    if (this.listeners.size > 0 && entry !== this.unannounced && !entry.removed) this.emit({ type: 'updated', entry: entry.snapshot })
   }
 
   // ---- entries ----------------------------------------------------------
@@ -182,7 +183,9 @@ export class CacheCore implements EntryHost {
    */
   answer(entry: QueryEntry, force: boolean, count: boolean): 'hit' | 'join' | 'miss' {
     entry.restamp()
-    const how = entry.flight ? 'join' : !force && entry.status === 'success' && !entry.isStale ? 'hit' : 'miss'
+    // Fresh data answers even while a background refetch runs (a refetchInterval
+    // under staleTime): the caller need not wait for it, nor fail with it.
+    const how = !force && entry.status === 'success' && !entry.isStale ? 'hit' : entry.flight ? 'join' : 'miss'
     if (count) {
       if (how === 'hit') this.counters.hits++
       else this.counters.misses++
@@ -407,7 +410,7 @@ export class CacheCore implements EntryHost {
     return settled.length === 0 ? Promise.resolve(count) : Promise.all(settled).then(() => count)
   }
 
-  /** Marks one entry; returns the refetch it triggered (settles, never rejects), if it is active. */
+  /** Marks one entry; returns when the refetch it triggered settles (never rejects), if it is active. */
   private invalidateEntry(entry: QueryEntry, mode: InvalidationMode): Promise<unknown> | undefined {
     entry.invalidated = true
     const flight = entry.flight
@@ -426,8 +429,9 @@ export class CacheCore implements EntryHost {
     // fetch started after the mark, so it is the refetch (no second one).
     const current = entry.flight
     if (current && current !== flight) return current.joinable.catch(noop)
-    if (flight && mode === 'stale') return this.followUpOf(flight)
-    return this.startFetch(entry).promise.catch(noop)
+    // Its follow-up settles when this fetch does, or is aborted (a fetcher that
+    // ignores the signal may answer much later), or when the fetch that replaced it does.
+    return this.followUpOf(flight && mode === 'stale' ? flight : this.startFetch(entry))
   }
 
   setModelVersion(model: string, version: string, policy: ModelVersionPolicy): void {

@@ -110,6 +110,8 @@ function matchesTarget(entry: QueryEntry, target: InvalidationTarget, key: Hashe
   if (target.model !== undefined && !entry.ofModel(target.model)) return false
   // A fetch of that version still running counts: its answer would land as that version.
   if (target.modelVersion !== undefined && entry.modelVersion !== target.modelVersion && entry.flight?.startedWith !== target.modelVersion) return false
-  if (target.predicate && !target.predicate(entry.snapshot)) return false
+  // Restamped first: as get() shows it, stale once its staleTime has passed (an
+  // unobserved entry has no timer that flips isStale).
+  if (target.predicate && !target.predicate((entry.restamp(), entry.snapshot))) return false
   return true
 }

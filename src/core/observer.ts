@@ -179,8 +179,10 @@ class Observer<T> implements QueryObserver<T>, Attached {
   private attach(): void {
     const entry = this.core.ensureForQuery(this.options as QueryOptions<unknown>, this.hashed)
     if (this.attachedTo !== entry) {
-      if (this.attachedTo) this.core.detach(this.attachedTo, this)
+      // The new entry first: leaving the old one then never leaves the cache with
+      // no mounted query, which would stop its window listeners and forget it is offline.
       this.core.attach(entry, this)
+      if (this.attachedTo) this.core.detach(this.attachedTo, this)
       this.attachedTo = entry
     }
     this.entry = entry

@@ -1,0 +1,57 @@
+// @vitest-environment node
+import { describe, expect, it, vi } from 'vitest'
+import { createCache } from '../../src/core/cache'
+import { observe } from '../../src/core/observer'
+import { controlledFetcher, fakeTimersEachTest, flush, track } from '../helpers/core'
+
+fakeTimersEachTest()
+
+// A background refetch of data that is still fresh: a refetchInterval shorter
+// than staleTime (poll every 10 s, trust data for a minute), or refetch().
+describe('fetch() answers fresh data from the cache while a background refetch runs', () => {
+  it('resolves at once with the cached data, a hit, and is not failed by that refetch', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: 60_000, retry: 0, onError: () => {} })
+    const { fetcher, call } = controlledFetcher<string>()
+    const query = { key: ['prices'], fetcher, refetchInterval: 10_000 }
+    const detach = observe(cache, query).subscribe(() => {})
+    await flush()
+    call(0).resolve('v1')
+    await flush()
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(cache.get(['prices'])).toMatchObject({ data: 'v1', isStale: false, isFetching: true })
+
+    const before = cache.stats()
+    const loaded = track(cache.fetch({ key: ['prices'], fetcher }))
+    await flush()
+    expect(loaded).toEqual({ settled: true, value: 'v1' })
+    expect(cache.stats()).toMatchObject({ hits: before.hits + 1, misses: before.misses, deduped: before.deduped })
+
+    call(1).reject(new Error('network down')) // the poll fails: the fresh data was answered all the same
+    await flush()
+    expect(loaded).toEqual({ settled: true, value: 'v1' })
+    detach()
+  })
+
+  it('still joins the refetch in flight when the cached data is stale, missing, or refetch() forces it', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: 60_000, retry: 0 })
+    const { fetcher, call } = controlledFetcher<string>()
+    const observer = observe(cache, { key: ['k'], fetcher })
+    const detach = observer.subscribe(() => {})
+    const first = track(cache.fetch({ key: ['k'], fetcher })) // nothing cached: joins the mount's fetch
+    await flush()
+    call(0).resolve('v1')
+    await flush()
+    expect(first).toEqual({ settled: true, value: 'v1' })
+    expect(cache.stats()).toMatchObject({ fetches: 1, deduped: 1 })
+
+    const forced = track(observer.refetch())
+    const joined = track(observer.refetch())
+    await flush()
+    call(1).resolve('v2')
+    await flush()
+    expect(forced).toEqual({ settled: true, value: 'v2' })
+    expect(joined).toEqual({ settled: true, value: 'v2' })
+    expect(cache.stats()).toMatchObject({ fetches: 2, deduped: 2 })
+    detach()
+  })
+})

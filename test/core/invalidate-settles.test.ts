@@ -1,0 +1,68 @@
+// @vitest-environment node
+import { describe, expect, it } from 'vitest'
+import { createCache } from '../../src/core/cache'
+import { observe } from '../../src/core/observer'
+import { controlledFetcher, fakeTimersEachTest, flush, track } from '../helpers/core'
+
+fakeTimersEachTest()
+
+// Fetchers that ignore `signal` are common (`() => fetch(url).then((r) => r.json())`):
+// an aborted or replaced refetch is over for the cache (not fetching any more), even
+// though its request has not answered yet.
+describe('invalidate() resolves when the refetches it triggered are over for the cache', () => {
+  it('when its refetch is aborted because the last observer left, without waiting for a fetcher that ignores the signal', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: 60_000, retry: 0 })
+    const { fetcher, call } = controlledFetcher<string>()
+    cache.set(['k'], 'old')
+    const detach = observe(cache, { key: ['k'], fetcher }).subscribe(() => {})
+    await flush()
+
+    const done = track(cache.invalidate({ key: ['k'] }))
+    await flush()
+    expect(call(0).ctx.signal.aborted).toBe(false)
+    detach() // the component unmounts while its refetch runs
+    await flush()
+    expect(call(0).ctx.signal.aborted).toBe(true)
+    expect(cache.get(['k'])).toMatchObject({ data: 'old', isFetching: false })
+    expect(done).toEqual({ settled: true, value: 1 })
+  })
+
+  it("when a mode 'remove' invalidation replaced its refetch, once the replacing fetch settles", async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: 60_000, retry: 0 })
+    const { fetcher, call } = controlledFetcher<string>()
+    cache.set(['k'], 'old')
+    const observer = observe(cache, { key: ['k'], fetcher })
+    const detach = observer.subscribe(() => {})
+    await flush()
+
+    const stale = track(cache.invalidate({ key: ['k'] }))
+    await flush()
+    const removed = track(cache.invalidate({ key: ['k'] }, { mode: 'remove' }))
+    await flush()
+    expect(call(0).ctx.signal.aborted).toBe(true) // its answer could only show removed data
+    call(1).resolve('new')
+    await flush()
+    expect(observer.getSnapshot()).toMatchObject({ data: 'new', isFetching: false, isStale: false })
+    expect(removed).toEqual({ settled: true, value: 1 })
+    expect(stale).toEqual({ settled: true, value: 1 })
+    detach()
+  })
+
+  it('when clear() drops the entry under its refetch (a logout)', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: 60_000, retry: 0 })
+    const { fetcher, call } = controlledFetcher<string>()
+    cache.set(['k'], 'old')
+    const observer = observe(cache, { key: ['k'], fetcher })
+    const detach = observer.subscribe(() => {})
+    await flush()
+
+    const done = track(cache.invalidate({ key: ['k'] }))
+    await flush()
+    cache.clear()
+    await flush()
+    expect(call(0).ctx.signal.aborted).toBe(true)
+    expect(done).toEqual({ settled: true, value: 1 })
+    expect(observer.getSnapshot()).toMatchObject({ status: 'pending', isFetching: true }) // its new entry's own fetch
+    detach()
+  })
+})
