@@ -11,18 +11,18 @@ function listen(events: readonly string[], listener: (event: Event) => void): ()
 }
 
 /**
- * The last `offline` event was not followed by an `online` one, while a cache listened.
+ * The last `offline` event was not followed by an `online` one, since a cache first listened.
  * Not `navigator.onLine`, as neither TanStack Query v5 nor SWR: Chromium reports it false
  * on some online machines (virtual network adapters), and nothing would ever poll there.
  */
-let offline = false
+let offline: boolean | undefined // undefined: no listener keeps it yet (see listenOnline)
 
 /**
  * A document that is not shown (a background tab, a minimized window), or a browser that
  * went offline; never outside a browser. Nothing polls then and retries wait; the focus
  * or reconnect refetch catches up.
  */
-export function away(): boolean {
+export function away(): boolean | undefined {
   return (typeof document !== 'undefined' && document.visibilityState === 'hidden') || offline
 }
 
@@ -36,13 +36,9 @@ export function listenFocus(onFocus: () => void): () => void {
 }
 
 export function listenOnline(onOnline: () => void): () => void {
-  const off = listen(['online', 'offline'], (event) => {
-    offline = event.type !== 'online'
-    if (!offline) onOnline()
-  })
-  // Without a listener no `online` would clear it: assume online again (TanStack Query's default).
-  return () => {
-    off()
-    offline = false
-  }
+  // The flag is the page's, not a cache's: kept from the first cache that listens on.
+  // Reset when the last query unmounted, it was lost on every route change (the old
+  // page's queries go before the next page's come) and by one cache for another.
+  offline ??= (listen(['online', 'offline'], (event) => (offline = event.type !== 'online')), false)
+  return listen(['online'], onOnline)
 }

@@ -46,4 +46,39 @@ describe('offline stays offline while a query stays mounted', () => {
     await flush()
     detach()
   })
+
+  it('nor when a route change unmounts every query before the next page mounts its own', async () => {
+    const cache = createCache({ now: () => Date.now(), retry: 0 })
+    const fetcher = vi.fn(async () => 'x')
+    const leave = observe(cache, { key: ['page', 1], fetcher }).subscribe(() => {})
+    await flush()
+    window.dispatchEvent(new Event('offline'))
+    leave() // the old page unmounts: for a moment no query is mounted
+    const observer = observe(cache, { key: ['page', 2], fetcher, refetchInterval: 1000 })
+    const detach = observer.subscribe(() => {})
+    await flush()
+    expect(fetcher).toHaveBeenCalledTimes(2) // the new page's first fetch
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(fetcher).toHaveBeenCalledTimes(2) // no poll while offline
+    window.dispatchEvent(new Event('online'))
+    await flush()
+    expect(fetcher).toHaveBeenCalledTimes(3) // the reconnect refetch
+    detach()
+  })
+
+  it('and one cache that unmounts its last query leaves another cache offline', async () => {
+    const first = createCache({ now: () => Date.now(), retry: 0 })
+    const second = createCache({ now: () => Date.now(), retry: 0 })
+    const fetcher = vi.fn(async () => 'x')
+    const leave = observe(first, { key: ['a'], fetcher }).subscribe(() => {})
+    const detach = observe(second, { key: ['b'], fetcher, refetchInterval: 1000 }).subscribe(() => {})
+    await flush()
+    window.dispatchEvent(new Event('offline'))
+    leave()
+    await vi.advanceTimersByTimeAsync(10_000)
+    expect(fetcher).toHaveBeenCalledTimes(2) // no poll while offline
+    window.dispatchEvent(new Event('online'))
+    await flush()
+    detach()
+  })
 })
