@@ -1,4 +1,4 @@
-import type { Cache, InvalidationTarget, SetOptions } from '../core/types'
+import type { Cache, InvalidationTarget } from '../core/types'
 import { applyingEvent, wasApplied, type ServerEvent } from './applied-events'
 import type { InvalidationMessage } from './schema'
 
@@ -14,14 +14,14 @@ type InvalidateMessage = Extract<InvalidationMessage, { type: 'invalidate' }>
  * means "all of those" (fields AND together, as everywhere else).
  */
 export function targetOf(message: InvalidateMessage): InvalidationTarget {
-  const target: InvalidationTarget = {}
-  if (message.key !== undefined) target.key = message.key
-  if (message.exact !== undefined) target.exact = message.exact
-  if (message.tags !== undefined) target.tags = message.tags
-  if (message.segment !== undefined) target.segment = message.segment
-  if (message.model !== undefined) target.model = message.model
-  if (message.modelVersion !== undefined) target.modelVersion = message.modelVersion
-  return target
+  return given(message, ['key', 'exact', 'tags', 'segment', 'model', 'modelVersion'])
+}
+
+/** The `fields` of `from` that are not undefined. */
+function given<T extends object, K extends keyof T>(from: T, fields: readonly K[]): { [P in K]?: Exclude<T[P], undefined> } {
+  const out: { [P in K]?: T[P] } = {}
+  for (const field of fields) if (from[field] !== undefined) out[field] = from[field]
+  return out as { [P in K]?: Exclude<T[P], undefined> }
 }
 
 /**
@@ -38,13 +38,8 @@ export function applyMessage(cache: Cache, message: CacheMessage): Promise<numbe
       cache.setModelVersion(message.model, message.version, message.policy ? { policy: message.policy } : undefined)
       return undefined
     case 'set': {
-      const options: SetOptions = {}
-      if (message.segment !== undefined) options.segment = message.segment
-      if (message.etag !== undefined) options.etag = message.etag
-      if (message.tags !== undefined) options.tags = message.tags
-      if (message.model !== undefined) options.model = message.model
       // JSON never yields a function, so `data` is never taken for an updater.
-      cache.set(message.key, message.data, options)
+      cache.set(message.key, message.data, given(message, ['segment', 'etag', 'tags', 'model']))
       return undefined
     }
   }
