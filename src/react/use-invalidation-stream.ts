@@ -54,7 +54,10 @@ function release(cache: Cache, url: string, shared: SharedStream): void {
  * Keeps the provider's cache subscribed to the server-sent invalidations at
  * `url` while the component is mounted; `null` connects nothing. Components
  * using the same url share one connection, opened by the first (its options
- * apply) and closed when the last unmounts.
+ * apply) and closed when the last unmounts. `state` is 'connecting' while the
+ * stream (re)connects, and also while a url that is refused (a typo's 404, a
+ * 401) is retried: that failure reaches the cache's `onError` (see
+ * `connectInvalidations`).
  */
 export function useInvalidationStream(url: string | null, options?: StreamOptions): { state: StreamState } {
   const { cache } = useCacheContext('useInvalidationStream')

@@ -71,7 +71,11 @@ export function watchState(connection: InvalidationConnection, listener: () => v
  * created is then replaced after 0.5–1 s, 1–2 s, 2–4 s … (at most 30 s; each
  * delay drawn at random in its range, so tabs that failed together do not come
  * back together), while `state`
- * stays 'connecting'. A source passed in that gives up leaves it 'closed'.
+ * stays 'connecting'. When the replacement gives up too (a wrong url's 404, a
+ * 401, a page that is no event stream), one Error naming the url reaches the
+ * cache's `onError`, and no other until a source has opened again. A source
+ * passed in that gives up leaves it 'closed', and reports nothing (its owner
+ * hears its `error`).
  */
 export function connectInvalidations(cache: Cache, options: ConnectOptions): InvalidationConnection {
   const eventName = options.event ?? 'message'
@@ -150,7 +154,7 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
     }
   }
 
-  const onError = () => {
+  const onError = (event: MessageEvent) => {
     // The EventSource reconnects by itself unless it gave up (CLOSED).
     if (source.readyState !== CLOSED) return setState('connecting')
     if (!owned) {
@@ -158,6 +162,13 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
       return setState('closed')
     }
     setState('connecting')
+    // One give-up may be a deploy's 503. The replacement giving up too (a wrong
+    // url, a 401, a page that is no stream) is reported, once until a source opens.
+    // The `eventsource` package's error event says why (with the status); a browser's does not.
+    if (retries === 1) {
+      const why = (event as { message?: string }).message
+      report(new Error(`cachet: stream ${stream} failed twice${why ? ` (${why})` : ''}; retrying`))
+    }
     retry ??= after(Math.ceil((backoff(retries++) * (1 + Math.random())) / 2), () => {
       retry = undefined
       // Events may have been missed since this source failed, even if it never

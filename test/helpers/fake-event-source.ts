@@ -60,10 +60,13 @@ export class FakeEventSource implements EventSourceLike {
     this.dispatch('error', new MessageEvent('error'))
   }
 
-  /** The source gave up for good. */
-  fail(): void {
+  /**
+   * The source gave up for good. A browser's error event says nothing more; the
+   * `eventsource` package's carries a `message` (and the status as `code`).
+   */
+  fail(message?: string): void {
     this.readyState = CLOSED
-    this.dispatch('error', new MessageEvent('error'))
+    this.dispatch('error', Object.assign(new MessageEvent('error'), message === undefined ? {} : { message }))
   }
 
   private dispatch(type: string, event: MessageEvent): void {

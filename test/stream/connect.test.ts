@@ -323,6 +323,42 @@ describe('connectInvalidations: lifecycle', () => {
     }
   })
 
+  it('reports a stream url that keeps failing (a typo, a 401) to onError once, naming it, when the replacement fails too; again only after it opened', () => {
+    vi.useFakeTimers()
+    try {
+      const onError = vi.fn<(error: Error) => void>()
+      const { impl, instances } = fakeEventSourceImpl()
+      const connection = connectInvalidations(createCache({ onError }), { url: 'https://app.test/evnets', eventSourceImpl: impl })
+      connections.push(connection)
+      // One give-up may be a deploy's 503 that the next source gets past: not reported.
+      instances[0]!.fail()
+      expect(onError).not.toHaveBeenCalled()
+      vi.advanceTimersByTime(1_000)
+      instances[1]!.fail()
+      expect(onError).toHaveBeenCalledOnce()
+      // A browser's EventSource says nothing of why.
+      expect(onError.mock.calls[0]![0].message).toBe('cachet: stream https://app.test/evnets failed twice; retrying')
+      expect(connection.state).toBe('connecting')
+      // Once per run of failures, not at every backoff step.
+      for (let i = 2; i < 8; i++) {
+        vi.advanceTimersByTime(30_000)
+        instances[i]!.fail()
+      }
+      expect(onError).toHaveBeenCalledOnce()
+      expect(connection.state).toBe('connecting')
+      // The session was renewed: the stream opens, and a later run of failures is reported anew.
+      vi.advanceTimersByTime(30_000)
+      instances[8]!.open()
+      instances[8]!.fail()
+      vi.advanceTimersByTime(1_000)
+      instances[9]!.fail('Non-200 status code (401)')
+      expect(onError).toHaveBeenCalledTimes(2)
+      expect(onError.mock.calls[1]![0].message).toBe('cachet: stream https://app.test/evnets failed twice (Non-200 status code (401)); retrying')
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('close() while waiting to replace a source that gave up creates no new one', () => {
     vi.useFakeTimers()
     try {

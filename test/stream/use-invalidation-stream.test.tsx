@@ -2,6 +2,7 @@ import { act, render, renderHook } from '@testing-library/react'
 import { StrictMode, type ReactNode } from 'react'
 import { renderToString } from 'react-dom/server'
 import { describe, expect, it, vi } from 'vitest'
+import { createCache } from '../../src/core/cache'
 import type { Cache } from '../../src/core/types'
 import { CacheProvider } from '../../src/react/provider'
 import { useInvalidationStream } from '../../src/react/use-invalidation-stream'
@@ -114,6 +115,25 @@ describe('useInvalidationStream', () => {
       ['/a', 1],
       ['/b', 0],
     ])
+    view.unmount()
+    await vi.advanceTimersByTimeAsync(0)
+  })
+
+  it("a url that keeps failing (a typo) shows 'connecting' in every user and reaches the cache's onError once", async () => {
+    const onError = vi.fn<(error: Error) => void>()
+    const cache = createCache({ onError })
+    const { impl, instances } = fakeEventSourceImpl()
+    const stream = (label: string) => <Stream url="/evnets" impl={impl} label={label} />
+    const view = render(inProvider(cache, <>{stream('a')}{stream('b')}</>))
+    act(() => instances[0]!.fail())
+    await act(() => vi.advanceTimersByTimeAsync(1_000))
+    act(() => instances[1]!.fail())
+    await act(() => vi.advanceTimersByTimeAsync(2_000))
+    act(() => instances[2]!.fail())
+    expect(onError).toHaveBeenCalledOnce()
+    expect(onError.mock.calls[0]![0].message).toMatch(/^cachet: stream http:\/\/[^ ]+\/evnets failed twice; retrying$/)
+    expect(view.getByTestId('a').textContent).toBe('connecting')
+    expect(view.getByTestId('b').textContent).toBe('connecting')
     view.unmount()
     await vi.advanceTimersByTimeAsync(0)
   })
