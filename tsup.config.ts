@@ -70,6 +70,7 @@ const internalMembers = [
   'joinable',
   'startedWith',
   'followUp',
+  'over',
   // CacheCore and its EntryHost side (src/core/cache-core.ts)
   'gate',
   'batch',

@@ -1,5 +1,5 @@
 import { listenFocus, listenOnline } from './environment'
-import { Flight, QueryEntry, type Attached, type EntryHost } from './entry'
+import { Flight, QueryEntry, type Attached, type Deferred, type EntryHost } from './entry'
 import { succeeded, type EntryPatch } from './entry-state'
 import { runFetch } from './fetch-run'
 import { GcQueue } from './gc-queue'
@@ -21,6 +21,12 @@ import type {
 } from './types'
 
 const noop = () => {}
+
+function deferred(): Deferred {
+  let resolve = noop
+  const promise = new Promise<void>((r) => (resolve = r))
+  return { promise, resolve }
+}
 
 function abortError(): Error {
   const error = new Error('cachet: fetch aborted: nobody waits')
@@ -137,6 +143,7 @@ export class CacheCore implements EntryHost {
       entry.flight = null
       flight.abort(abortError())
       flight.followUp?.resolve()
+      flight.over?.resolve()
     }
     if (this.listeners.size > 0) this.emit({ type: 'removed', entry: entry.snapshot })
   }
@@ -226,6 +233,7 @@ export class CacheCore implements EntryHost {
     // The callers of a fetch this one supersedes are handed to it when theirs lands.
     flight.hasCaller = hasCaller || !!previous?.hasCaller
     flight.followUp = previous?.followUp ?? null
+    flight.over = previous?.over
     entry.flight = flight
     if (!previous && !continuing) entry.dispatch()
     flight.promise = runFetch(this, entry, flight)
@@ -265,6 +273,7 @@ export class CacheCore implements EntryHost {
       // and that fetch settles the invalidations this one owed.
       const next = this.startFetch(entry, own, flight.hasCaller)
       next.followUp = flight.followUp
+      next.over = flight.over
       return next.promise
     }
     if (own) {
@@ -301,13 +310,10 @@ export class CacheCore implements EntryHost {
    */
   private settle(entry: QueryEntry, flight: Flight): void {
     const followUp = flight.followUp
+    flight.over?.resolve()
     if (flight.invalidated && !entry.flight && !entry.removed && entry.isActive) {
-      const next = this.startFetch(entry)
-      next.followUp = null
-      next.promise.then(
-        () => followUp?.resolve(),
-        () => followUp?.resolve(),
-      )
+      // Those invalidations are answered once the follow-up fetch is over (not by its own follow-up).
+      this.startFetch(entry).over = followUp
     } else if (!entry.flight || entry.flight === flight) {
       followUp?.resolve()
     } else if (followUp && entry.flight.followUp !== followUp) {
@@ -321,12 +327,7 @@ export class CacheCore implements EntryHost {
   }
 
   private followUpOf(flight: Flight): Promise<void> {
-    if (!flight.followUp) {
-      let resolve = noop
-      const promise = new Promise<void>((r) => (resolve = r))
-      flight.followUp = { promise, resolve }
-    }
-    return flight.followUp.promise
+    return (flight.followUp ??= deferred()).promise
   }
 
   /** The same-tick grace: React StrictMode detaches and re-attaches at once. */
@@ -337,6 +338,7 @@ export class CacheCore implements EntryHost {
       entry.flight = null
       flight.abort(abortError())
       flight.followUp?.resolve()
+      flight.over?.resolve()
       // Leave the entry as it was before that fetch: no error, not fetching.
       entry.dispatch()
       this.scheduleGc(entry)
@@ -431,7 +433,8 @@ export class CacheCore implements EntryHost {
     if (current && current !== flight) return current.joinable.catch(noop)
     // Its follow-up settles when this fetch does, or is aborted (a fetcher that
     // ignores the signal may answer much later), or when the fetch that replaced it does.
-    return this.followUpOf(flight && mode === 'stale' ? flight : this.startFetch(entry))
+    if (flight && mode === 'stale') return this.followUpOf(flight)
+    return (this.startFetch(entry).over ??= deferred()).promise
   }
 
   setModelVersion(model: string, version: string, policy: ModelVersionPolicy): void {

@@ -17,6 +17,11 @@ export interface EntryHost {
   readonly index: InvalidationIndex<QueryEntry>
 }
 
+export interface Deferred {
+  promise: Promise<void>
+  resolve: () => void
+}
+
 /** A flight's promise until its fetch has started (shared: no promise per fetch for it). */
 const STARTING: Promise<unknown> = Promise.resolve()
 
@@ -30,7 +35,9 @@ export class Flight {
   /** A later set, remove or fetch wrote over what this fetch would: its result is dropped. */
   superseded = false
   /** Settles when the one follow-up fetch owed to those invalidations settles. */
-  followUp: { promise: Promise<void>; resolve: () => void } | null = null
+  followUp: Deferred | null = null
+  /** Settles when this fetch is over for the cache: landed or failed, aborted, or replaced by one that is over. */
+  declare over: Deferred | null | undefined
   aborted = false
   /** The model version its fetcher was called with; null until it is called. */
   startedWith: string | undefined | null = null

@@ -65,4 +65,41 @@ describe('invalidate() resolves when the refetches it triggered are over for the
     expect(observer.getSnapshot()).toMatchObject({ status: 'pending', isFetching: true }) // its new entry's own fetch
     detach()
   })
+
+  it('when the follow-up of a fetch that was running is aborted because the last observer left', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: 60_000, retry: 0 })
+    const { fetcher, call } = controlledFetcher<string>()
+    const detach = observe(cache, { key: ['k'], fetcher }).subscribe(() => {})
+    await flush() // the mount's fetch runs
+    const done = track(cache.invalidate({ key: ['k'] }))
+    call(0).resolve('v1') // started before the invalidation: one more fetch follows
+    await flush()
+    expect(call(1).ctx.signal.aborted).toBe(false)
+    detach()
+    await flush()
+    expect(call(1).ctx.signal.aborted).toBe(true)
+    expect(cache.get(['k'])).toMatchObject({ data: 'v1', isFetching: false })
+    expect(done).toEqual({ settled: true, value: 1 })
+  })
+
+  it('once its own refetch lands, not after the follow-up owed to an invalidation that came during it (a server echo of the same change)', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: 60_000, retry: 0 })
+    const { fetcher, call } = controlledFetcher<string>()
+    cache.set(['k'], 'old')
+    const detach = observe(cache, { key: ['k'], fetcher }).subscribe(() => {})
+    await flush()
+    const first = track(cache.invalidate({ key: ['k'] }))
+    await flush()
+    const echo = track(cache.invalidate({ key: ['k'] }))
+    await flush()
+    call(0).resolve('v1')
+    await flush()
+    expect(cache.get(['k'])).toMatchObject({ data: 'v1', isFetching: true }) // the echo's follow-up
+    expect(first).toEqual({ settled: true, value: 1 })
+    expect(echo).toEqual({ settled: false })
+    call(1).resolve('v2')
+    await flush()
+    expect(echo).toEqual({ settled: true, value: 1 })
+    detach()
+  })
 })
