@@ -173,6 +173,11 @@ class Observer<T> implements QueryObserver<T>, Attached {
       this.intervalMs = undefined
       if (this.attachedTo) this.core.detach(this.attachedTo, this)
       this.attachedTo = null
+      // Not subscribed again in the same tick (as StrictMode does): a real unmount
+      // (<Activity> hiding the subtree), so subscribing later is a new mount.
+      queueMicrotask(() => {
+        if (!this.listener) this.counted = null
+      })
     }
   }
 
