@@ -31,7 +31,7 @@ const internalMembers = [
   'sync', // Observer: follow the options at commit
   'watched',
   'moving', // Observer: its options name an entry it is not attached to
-  'syncedEnabled',
+  'shown', // Observer: the options of the last commit
   'emit',
   'settle',
   'cancel', // GcQueue

@@ -207,11 +207,13 @@ export class CacheCore implements EntryHost {
     if (how === 'hit') return Promise.resolve(entry.data)
     const flight = entry.flight
     if (how === 'join' && flight) {
-      if (flight.invalidated) {
-        // The fetch in flight started before an invalidation: it cannot
-        // satisfy this caller. Wait for it, then ask again (the follow-up
-        // fetch is shared by everyone who asks in the meantime).
-        const again = () => this.fetchEntry(this.liveEntry(entry), false, false)
+      if (flight.invalidated || (flight.superseded && entry.status === 'success')) {
+        // The fetch in flight started before an invalidation, or a set made
+        // since will drop its answer for the set's data: it cannot satisfy
+        // this caller (a refresh after a set asks the server again). Wait for
+        // it, then ask again (the fetch made then is shared by everyone who
+        // asks in the meantime). Not after a remove: that drop fetches anew.
+        const again = () => this.fetchEntry(this.liveEntry(entry), force, false)
         return flight.joinable.then(again, again)
       }
       flight.hasCaller = true

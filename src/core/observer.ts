@@ -33,7 +33,7 @@ export interface QueryObserver<T> {
    * attaches, fetches or notifies, so a render React discards leaves the
    * shown key observed; `getSnapshot` shows the new key's entry at once, and
    * `sync` moves to it. For the same entry, the latest fetcher, times and
-   * tags apply at once.
+   * tags apply at once; `enabled` and the focus and reconnect overrides at `sync`.
    */
   setOptions(options: ObserverOptions<T>): void
   /**
@@ -74,8 +74,12 @@ class Observer<T> implements QueryObserver<T>, Attached {
   private intervalMs: number | undefined
   /** The entry this observer's mount was counted for in stats(). */
   private counted: QueryEntry | null = null
-  /** `enabled` as of the last attach or sync: a flip to true fetches. */
-  private syncedEnabled = false
+  /**
+   * The options of the last commit (subscribe or sync). `enabled` and the focus
+   * and reconnect overrides are read from them: a render React has not committed
+   * (a held transition) changes what the shown query does no more than its key does.
+   */
+  declare private shown: ObserverOptions<T>
   // Not a parameter property: esbuild's property mangling misses a parameter
   // property's field declaration (evanw/esbuild#4528).
   declare private readonly core: CacheCore
@@ -83,19 +87,19 @@ class Observer<T> implements QueryObserver<T>, Attached {
   constructor(core: CacheCore, options: ObserverOptions<T>) {
     checkQueryOptions(options as QueryOptions<unknown>, 'useCachedQuery')
     this.core = core
-    this.options = options
+    this.options = this.shown = options
     this.hashed = hashKey(options.key)
     this.id = entryId(this.hashed.hash, options.segment)
   }
 
   get enabled(): boolean {
-    return this.options.enabled !== false
+    return this.shown.enabled !== false
   }
   get refetchOnFocus(): boolean | undefined {
-    return this.options.refetchOnFocus
+    return this.shown.refetchOnFocus
   }
   get refetchOnReconnect(): boolean | undefined {
-    return this.options.refetchOnReconnect
+    return this.shown.refetchOnReconnect
   }
 
   notify(): void {
@@ -133,6 +137,9 @@ class Observer<T> implements QueryObserver<T>, Attached {
 
   sync(): void {
     if (!this.listener) return
+    // A flip to enabled fetches.
+    const was = this.enabled
+    this.shown = this.options
     const entry = this.attachedTo
     if (entry?.id !== this.id || entry.removed) {
       // A new key while mounted, or its entry removed (clear): leave the old
@@ -140,8 +147,7 @@ class Observer<T> implements QueryObserver<T>, Attached {
       // its data for this key.
       this.attach()
       this.mount()
-    } else if (this.enabled && !this.syncedEnabled) this.mount()
-    this.syncedEnabled = this.enabled
+    } else if (this.enabled && !was) this.mount()
     if (this.options.refetchInterval !== this.intervalMs) this.startInterval()
     // A render's staleTime is applied here, at commit (see QueryEntry.applyOptions).
     this.core.staleTimeChanged(this.attachedTo!)
@@ -155,9 +161,9 @@ class Observer<T> implements QueryObserver<T>, Attached {
 
   subscribe(listener: () => void): () => void {
     this.listener = listener
+    this.shown = this.options
     this.attach()
     this.mount()
-    this.syncedEnabled = this.enabled
     this.startInterval()
     return () => {
       if (this.listener === listener) this.listener = null
@@ -167,6 +173,11 @@ class Observer<T> implements QueryObserver<T>, Attached {
       this.intervalMs = undefined
       if (this.attachedTo) this.core.detach(this.attachedTo, this)
       this.attachedTo = null
+      // Not subscribed again in the same tick (as StrictMode does): a real unmount
+      // (<Activity> hiding the subtree), so subscribing later is a new mount.
+      queueMicrotask(() => {
+        if (!this.listener) this.counted = null
+      })
     }
   }
 

@@ -71,6 +71,15 @@ export function useCachedQuery<T, S = T>(
   store.placeholderData = options.placeholderData
   useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot)
   const { watched } = store.observer
-  useCommitEffect(() => store.observer.sync(), [store, watched, options.enabled !== false, options.refetchInterval, options.staleTime])
+  // What the shown query does follows a render only once React commits it (Observer.sync).
+  useCommitEffect(() => store.observer.sync(), [
+    store,
+    watched,
+    options.enabled !== false,
+    options.refetchInterval,
+    options.refetchOnFocus,
+    options.refetchOnReconnect,
+    options.staleTime,
+  ])
   return store.read()
 }
