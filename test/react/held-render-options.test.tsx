@@ -1,42 +1,14 @@
 import { act, screen } from '@testing-library/react'
-import { Suspense, use, useState, useTransition, type ReactNode } from 'react'
+import { useState } from 'react'
 import { describe, expect, it } from 'vitest'
 import type { Cache } from '../../src/core/types'
 import { useCachedQuery } from '../../src/react/use-cached-query'
 import { cacheEachTest, controlledFetcher } from '../helpers/core'
-import { renderWith, settle, testCache } from './helpers'
+import { renderTransition, renderWith, settle, testCache } from './helpers'
 
 let cache: Cache
 cacheEachTest(testCache, (c) => (cache = c))
 
-/**
- * Renders `View` with id 1 beside a sibling that suspends for id 2, and
- * returns a function that starts a transition to id 2: React keeps id 1 on
- * screen and never commits the transition.
- */
-function renderTransition(View: (props: { id: number }) => ReactNode): () => void {
-  const never = new Promise<never>(() => {})
-  // `use` is React 19's; React 18 (which has none) suspends on a thrown promise.
-  const suspend = (): never => {
-    if (typeof use === 'function') return use(never)
-    throw never
-  }
-  const Sibling = ({ id }: { id: number }) => (id === 2 ? suspend() : null)
-  let go!: () => void
-  function App() {
-    const [id, setId] = useState(1)
-    const [, start] = useTransition()
-    go = () => start(() => setId(2))
-    return (
-      <Suspense fallback={<p>fallback</p>}>
-        <View id={id} />
-        <Sibling id={id} />
-      </Suspense>
-    )
-  }
-  renderWith(cache, <App />)
-  return () => go()
-}
 
 describe('options of a render React has not committed', () => {
   it('enabled: false in a held render leaves the shown query refetched by invalidations', async () => {
@@ -45,7 +17,7 @@ describe('options of a render React has not committed', () => {
       const q = useCachedQuery({ key: ['k'], fetcher, enabled: id === 1 })
       return <p>{`${id}:${q.data ?? '-'}`}</p>
     }
-    const go = renderTransition(View)
+    const go = renderTransition(cache, View)
     await settle()
     call(0).resolve('old')
     await settle()
@@ -67,7 +39,7 @@ describe('options of a render React has not committed', () => {
       const q = useCachedQuery({ key: ['k'], fetcher, refetchOnFocus: id === 1 })
       return <p>{`${id}:${q.data ?? '-'}`}</p>
     }
-    const go = renderTransition(View)
+    const go = renderTransition(cache, View)
     await settle()
     call(0).resolve('old')
     await settle()

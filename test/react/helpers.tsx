@@ -1,5 +1,5 @@
 import { act, cleanup, render } from '@testing-library/react'
-import { Profiler, StrictMode, type ReactNode } from 'react'
+import { Profiler, StrictMode, Suspense, use, useState, useTransition, type ReactNode } from 'react'
 import { afterEach, vi } from 'vitest'
 import { createCache } from '../../src/core/cache'
 import type { Cache, CacheOptions } from '../../src/core/types'
@@ -57,4 +57,33 @@ export function renderWith(
   }
   const result = render(wrap(ui))
   return { ...result, rerender: (next: ReactNode) => result.rerender(wrap(next)) }
+}
+
+/**
+ * Renders `View` with id 1 beside a sibling that suspends for id 2, and
+ * returns a function that starts a transition to id 2: React keeps id 1 on
+ * screen and never commits the transition.
+ */
+export function renderTransition(cache: Cache, View: (props: { id: number }) => ReactNode): () => void {
+  const never = new Promise<never>(() => {})
+  // `use` is React 19's; React 18 (which has none) suspends on a thrown promise.
+  const suspend = (): never => {
+    if (typeof use === 'function') return use(never)
+    throw never
+  }
+  const Sibling = ({ id }: { id: number }) => (id === 2 ? suspend() : null)
+  let go!: () => void
+  function App() {
+    const [id, setId] = useState(1)
+    const [, start] = useTransition()
+    go = () => start(() => setId(2))
+    return (
+      <Suspense fallback={<p>fallback</p>}>
+        <View id={id} />
+        <Sibling id={id} />
+      </Suspense>
+    )
+  }
+  renderWith(cache, <App />)
+  return () => go()
 }

@@ -1,11 +1,11 @@
 import { act, render, screen } from '@testing-library/react'
-import { Component, Suspense, use, useState, useTransition, type ReactNode } from 'react'
+import { Component, useState, type ReactNode } from 'react'
 import { describe, expect, it, vi } from 'vitest'
 import type { Cache, FetchContext } from '../../src/core/types'
 import { CacheProvider } from '../../src/react/provider'
 import { useCachedQuery } from '../../src/react/use-cached-query'
 import { cacheEachTest, controlledFetcher } from '../helpers/core'
-import { elapse, renderWith, settle, testCache } from './helpers'
+import { elapse, renderTransition, renderWith, settle, testCache } from './helpers'
 
 let cache: Cache
 cacheEachTest(testCache, (c) => (cache = c))
@@ -419,34 +419,6 @@ describe('a select that throws', () => {
 })
 
 describe('a key change in a render React does not commit', () => {
-  /**
-   * Renders `View` with id 1 beside a sibling that suspends for id 2, and
-   * returns a function that starts a transition to id 2: React keeps id 1 on
-   * screen and never commits the transition.
-   */
-  function renderTransition(View: (props: { id: number }) => ReactNode): () => void {
-    const never = new Promise<never>(() => {})
-    // `use` is React 19's; React 18 (which has none) suspends on a thrown promise.
-    const suspend = (): never => {
-      if (typeof use === 'function') return use(never)
-      throw never
-    }
-    const Sibling = ({ id }: { id: number }) => (id === 2 ? suspend() : null)
-    let go!: () => void
-    function App() {
-      const [id, setId] = useState(1)
-      const [, start] = useTransition()
-      go = () => start(() => setId(2))
-      return (
-        <Suspense fallback={<p>fallback</p>}>
-          <View id={id} />
-          <Sibling id={id} />
-        </Suspense>
-      )
-    }
-    renderWith(cache, <App />)
-    return () => go()
-  }
 
   it('keeps the shown key observed, and does not fetch the key of the discarded render', async () => {
     cache.set(['k', 1], 'one')
@@ -455,7 +427,7 @@ describe('a key change in a render React does not commit', () => {
       const q = useCachedQuery({ key: ['k', id], fetcher, staleTime: 60_000 })
       return <p>{`${id}:${q.data}`}</p>
     }
-    const go = renderTransition(View)
+    const go = renderTransition(cache, View)
     // A transition to key 2 whose sibling suspends: React keeps key 1 on screen.
     await act(async () => go())
     await settle()
@@ -472,7 +444,7 @@ describe('a key change in a render React does not commit', () => {
       const q = useCachedQuery({ key: ['k', id], fetcher, staleTime: 60_000, enabled: id === 1 })
       return <p>{`${id}:${q.status}:${q.data ?? '-'}`}</p>
     }
-    const go = renderTransition(View)
+    const go = renderTransition(cache, View)
     await settle()
     expect(screen.getByText('1:pending:-')).toBeTruthy()
     await act(async () => go())
@@ -492,7 +464,7 @@ describe('a key change in a render React does not commit', () => {
       refetch = q.refetch
       return <p>{`${id}:${q.data}`}</p>
     }
-    const go = renderTransition(View)
+    const go = renderTransition(cache, View)
     await act(async () => go())
     await settle()
     expect(screen.getByText('1:one')).toBeTruthy()
@@ -515,7 +487,7 @@ describe('a key change in a render React does not commit', () => {
       const q = useCachedQuery({ key: ['k', id], fetcher, staleTime: 60_000 })
       return <p>{`${id}:${q.data}`}</p>
     }
-    const go = renderTransition(View)
+    const go = renderTransition(cache, View)
     await act(async () => go())
     await settle()
     expect(screen.getByText('1:same')).toBeTruthy()
