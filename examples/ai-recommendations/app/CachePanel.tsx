@@ -31,8 +31,8 @@ export function CachePanel({ view, staleTime }: { view: CacheView; staleTime: nu
       </div>
       {server && (
         <p className="muted" data-testid="server-stats">
-          Server (all tabs): {server.modelRuns} model runs, {server.notModified} answered 304,{' '}
-          {server.published} invalidations published.
+          Server (all tabs): {counted(server.modelRuns, 'model run')}, {server.notModified} answered 304,{' '}
+          {counted(server.published, 'invalidation')} published.
         </p>
       )}
       <table>
@@ -101,4 +101,9 @@ function byKeyThenSegment(a: Entry<unknown>, b: Entry<unknown>): number {
   const left = JSON.stringify([a.key, a.segment ?? ''])
   const right = JSON.stringify([b.key, b.segment ?? ''])
   return left < right ? -1 : left > right ? 1 : 0
+}
+
+/** `1 model run`, `2 model runs`. */
+function counted(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`
 }

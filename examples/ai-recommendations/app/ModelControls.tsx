@@ -9,7 +9,8 @@ import { postJson } from './queries'
  * stay until they go stale, and their refetches are stamped with the new one.
  */
 export function ModelControls({ current }: { current: string }) {
-  const [version, setVersion] = useState<string>(modelVersions[1])
+  // Starts on a version that is not running: "Switch now" then always does something.
+  const [version, setVersion] = useState<string>(() => modelVersions.find((name) => name !== current) ?? modelVersions[0])
   const change = useMutation({
     mutationFn: (policy: 'immediate' | 'lazy') => postJson('/api/model', { version, policy }),
   })
