@@ -2,11 +2,12 @@ import { describe, expect, it, vi } from 'vitest'
 import { createCache } from '../../src/core/cache'
 import { observe } from '../../src/core/observer'
 import type { CacheOptions } from '../../src/core/types'
-import { controlledFetcher, fakeTimersEachTest, flush } from '../helpers/core'
+import { controlledFetcher, fakeTimersEachTest, flush, onlineAfterEachTest } from '../helpers/core'
 
 // jsdom: the window's focus / visibility / online events.
 
 fakeTimersEachTest()
+onlineAfterEachTest()
 
 /** The user comes back to the tab: browsers fire both of these (visibilitychange bubbles to the window). */
 function focusWindow() {

@@ -1,11 +1,12 @@
 import { describe, expect, it, vi } from 'vitest'
 import { createCache } from '../../src/core/cache'
 import { observe } from '../../src/core/observer'
-import { fakeTimersEachTest, flush } from '../helpers/core'
+import { fakeTimersEachTest, flush, onlineAfterEachTest } from '../helpers/core'
 
 // jsdom: the window's online / offline events.
 
 fakeTimersEachTest()
+onlineAfterEachTest()
 
 describe('offline stays offline while a query stays mounted', () => {
   it('when the only mounted query moves to another key (the next page), it still skips refetchInterval ticks until online', async () => {

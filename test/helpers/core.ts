@@ -53,6 +53,17 @@ export function track<T>(promise: Promise<T>) {
 }
 
 /** Runs every test of the calling file on fake timers, restoring real ones after each. */
+/**
+ * The window goes back online after each test: the offline flag is the page's and
+ * kept for its life (src/core/environment.ts), so a test that fails while offline
+ * would leave every later test of its file offline.
+ */
+export function onlineAfterEachTest(): void {
+  afterEach(() => {
+    window.dispatchEvent(new Event('online'))
+  })
+}
+
 export function fakeTimersEachTest(): void {
   beforeEach(() => {
     vi.useFakeTimers()
