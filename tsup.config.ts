@@ -95,6 +95,7 @@ const internalMembers = [
   'landError',
   'followUpOf',
   'maybeAbort',
+  'abandon',
   'attach',
   'detach',
   'attachEnvironment',

@@ -139,12 +139,7 @@ export class CacheCore implements EntryHost {
     entry.staleTimer?.()
     entry.staleTimer = null
     const flight = entry.flight
-    if (flight && !flight.hasCaller) {
-      entry.flight = null
-      flight.abort(abortError())
-      flight.followUp?.resolve()
-      flight.over?.resolve()
-    }
+    if (flight && !flight.hasCaller) this.abandon(entry, flight)
     if (this.listeners.size > 0) this.emit({ type: 'removed', entry: entry.snapshot })
   }
 
@@ -332,15 +327,23 @@ export class CacheCore implements EntryHost {
     return (flight.followUp ??= deferred()).promise
   }
 
+  /**
+   * Aborts a fetch nobody waits for and lets go of whoever waits on it being
+   * over (invalidate() callers), instead of on its answer.
+   */
+  private abandon(entry: QueryEntry, flight: Flight): void {
+    entry.flight = null
+    flight.abort(abortError())
+    flight.followUp?.resolve()
+    flight.over?.resolve()
+  }
+
   /** The same-tick grace: React StrictMode detaches and re-attaches at once. */
   maybeAbort(entry: QueryEntry): void {
     queueMicrotask(() => {
       const flight = entry.flight
       if (!flight || flight.hasCaller || entry.hasObservers) return
-      entry.flight = null
-      flight.abort(abortError())
-      flight.followUp?.resolve()
-      flight.over?.resolve()
+      this.abandon(entry, flight)
       // Leave the entry as it was before that fetch: no error, not fetching.
       entry.dispatch()
       this.scheduleGc(entry)

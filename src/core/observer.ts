@@ -190,8 +190,8 @@ class Observer<T> implements QueryObserver<T>, Attached {
   private attach(): void {
     const entry = this.core.ensureForQuery(this.options as QueryOptions<unknown>, this.hashed)
     if (this.attachedTo !== entry) {
-      // The new entry first: leaving the old one then never leaves the cache with
-      // no mounted query, which would stop its window listeners and forget it is offline.
+      // The new entry first: the cache then never has no mounted query in between,
+      // so a key change does not remove and re-add its window listeners.
       this.core.attach(entry, this)
       if (this.attachedTo) this.core.detach(this.attachedTo, this)
       this.attachedTo = entry
