@@ -6,16 +6,23 @@ import { controlledFetcher, fakeTimersEachTest, flush, track } from '../helpers/
 
 fakeTimersEachTest()
 
+/** A cache (fresh for a minute, no retries) with one query mounted on ['k'], set to `data` first if given. */
+async function mounted(data?: string) {
+  const cache = createCache({ now: () => Date.now(), staleTime: 60_000, retry: 0 })
+  const { fetcher, call } = controlledFetcher<string>()
+  if (data !== undefined) cache.set(['k'], data)
+  const observer = observe(cache, { key: ['k'], fetcher })
+  const detach = observer.subscribe(() => {})
+  await flush()
+  return { cache, call, observer, detach }
+}
+
 // Fetchers that ignore `signal` are common (`() => fetch(url).then((r) => r.json())`):
 // an aborted or replaced refetch is over for the cache (not fetching any more), even
 // though its request has not answered yet.
 describe('invalidate() resolves when the refetches it triggered are over for the cache', () => {
   it('when its refetch is aborted because the last observer left, without waiting for a fetcher that ignores the signal', async () => {
-    const cache = createCache({ now: () => Date.now(), staleTime: 60_000, retry: 0 })
-    const { fetcher, call } = controlledFetcher<string>()
-    cache.set(['k'], 'old')
-    const detach = observe(cache, { key: ['k'], fetcher }).subscribe(() => {})
-    await flush()
+    const { cache, call, detach } = await mounted('old')
 
     const done = track(cache.invalidate({ key: ['k'] }))
     await flush()
@@ -28,12 +35,7 @@ describe('invalidate() resolves when the refetches it triggered are over for the
   })
 
   it("when a mode 'remove' invalidation replaced its refetch, once the replacing fetch settles", async () => {
-    const cache = createCache({ now: () => Date.now(), staleTime: 60_000, retry: 0 })
-    const { fetcher, call } = controlledFetcher<string>()
-    cache.set(['k'], 'old')
-    const observer = observe(cache, { key: ['k'], fetcher })
-    const detach = observer.subscribe(() => {})
-    await flush()
+    const { cache, call, observer, detach } = await mounted('old')
 
     const stale = track(cache.invalidate({ key: ['k'] }))
     await flush()
@@ -49,12 +51,7 @@ describe('invalidate() resolves when the refetches it triggered are over for the
   })
 
   it('when clear() drops the entry under its refetch (a logout)', async () => {
-    const cache = createCache({ now: () => Date.now(), staleTime: 60_000, retry: 0 })
-    const { fetcher, call } = controlledFetcher<string>()
-    cache.set(['k'], 'old')
-    const observer = observe(cache, { key: ['k'], fetcher })
-    const detach = observer.subscribe(() => {})
-    await flush()
+    const { cache, call, observer, detach } = await mounted('old')
 
     const done = track(cache.invalidate({ key: ['k'] }))
     await flush()
@@ -67,10 +64,7 @@ describe('invalidate() resolves when the refetches it triggered are over for the
   })
 
   it('when the follow-up of a fetch that was running is aborted because the last observer left', async () => {
-    const cache = createCache({ now: () => Date.now(), staleTime: 60_000, retry: 0 })
-    const { fetcher, call } = controlledFetcher<string>()
-    const detach = observe(cache, { key: ['k'], fetcher }).subscribe(() => {})
-    await flush() // the mount's fetch runs
+    const { cache, call, detach } = await mounted() // the mount's fetch runs
     const done = track(cache.invalidate({ key: ['k'] }))
     call(0).resolve('v1') // started before the invalidation: one more fetch follows
     await flush()
@@ -83,11 +77,7 @@ describe('invalidate() resolves when the refetches it triggered are over for the
   })
 
   it('once its own refetch lands, not after the follow-up owed to an invalidation that came during it (a server echo of the same change)', async () => {
-    const cache = createCache({ now: () => Date.now(), staleTime: 60_000, retry: 0 })
-    const { fetcher, call } = controlledFetcher<string>()
-    cache.set(['k'], 'old')
-    const detach = observe(cache, { key: ['k'], fetcher }).subscribe(() => {})
-    await flush()
+    const { cache, call, detach } = await mounted('old')
     const first = track(cache.invalidate({ key: ['k'] }))
     await flush()
     const echo = track(cache.invalidate({ key: ['k'] }))

@@ -6,13 +6,19 @@ import { controlledFetcher, fakeTimersEachTest, flush, track } from '../helpers/
 
 fakeTimersEachTest()
 
+/** A query mounted on ['k'] whose first fetch is running. */
+async function mounted(options: { staleTime?: number } = {}) {
+  const cache = createCache({ now: () => Date.now(), ...options })
+  const { fetcher, calls, call } = controlledFetcher<string>()
+  const observer = observe(cache, { key: ['k'], fetcher })
+  const stop = observer.subscribe(() => {})
+  await flush()
+  return { cache, calls, call, observer, stop }
+}
+
 describe('a fetch whose answer a set() will drop does not answer a later request', () => {
   it('refetch() after the set asks the server again once that fetch settles', async () => {
-    const cache = createCache({ now: () => Date.now() })
-    const { fetcher, calls, call } = controlledFetcher<string>()
-    const observer = observe(cache, { key: ['k'], fetcher })
-    const stop = observer.subscribe(() => {})
-    await flush()
+    const { cache, calls, call, observer, stop } = await mounted()
     cache.set(['k'], 'written')
     // The user's explicit refresh: its answer must come from a fetch started after the set.
     const refreshed = track(observer.refetch())
@@ -31,11 +37,7 @@ describe('a fetch whose answer a set() will drop does not answer a later request
   })
 
   it('refetch() asks again even when the set data is fresh', async () => {
-    const cache = createCache({ now: () => Date.now(), staleTime: 60_000 })
-    const { fetcher, calls, call } = controlledFetcher<string>()
-    const observer = observe(cache, { key: ['k'], fetcher })
-    const stop = observer.subscribe(() => {})
-    await flush()
+    const { cache, calls, call, observer, stop } = await mounted({ staleTime: 60_000 })
     cache.set(['k'], 'written')
     const refreshed = track(observer.refetch())
     call(0).resolve('before-set')

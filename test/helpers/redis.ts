@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { connect, createServer } from 'node:net'
+import { Redis } from 'ioredis'
 
 // A throwaway redis-server for tests: 127.0.0.1 only, a free port, no
 // persistence. `stop()` and `start()` again reuse the same port, so clients
@@ -17,6 +18,14 @@ export interface TestRedis {
 const binary = process.env.REDIS_SERVER ?? 'redis-server'
 const startTimeoutMs = 10_000
 const stopTimeoutMs = 5_000
+
+/** A connected client for a test's own commands (it fails fast, and its errors are the test's to see). */
+export async function adminClient(url: string): Promise<Redis> {
+  const admin = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  admin.on('error', () => {})
+  await admin.connect()
+  return admin
+}
 
 export async function startTestRedis(): Promise<TestRedis> {
   const port = await freePort()

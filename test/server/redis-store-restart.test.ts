@@ -1,8 +1,8 @@
 // @vitest-environment node
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { redisStore } from '../../src/server'
-import { startTestRedis, type TestRedis } from '../helpers/redis'
+import { adminClient, startTestRedis, type TestRedis } from '../helpers/redis'
 
 // A Redis stream that lost its history (Redis restarted without persistence,
 // or failed over to a node the last writes never reached) starts a new life.
@@ -18,9 +18,7 @@ let admin: Redis
 
 beforeAll(async () => {
   redis = await startTestRedis()
-  admin = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 })
-  admin.on('error', () => {})
-  await admin.connect()
+  admin = await adminClient(redis.url)
 })
 afterAll(async () => {
   admin?.disconnect()

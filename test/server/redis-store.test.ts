@@ -1,9 +1,9 @@
 // @vitest-environment node
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { redisStore, type InvalidationHubOptions } from '../../src/server'
 import type { InvalidationMessage } from '../../src/stream/schema'
-import { eventually, startTestRedis, type TestRedis } from '../helpers/redis'
+import { adminClient, eventually, startTestRedis, type TestRedis } from '../helpers/redis'
 import { startHub, type HubServer } from './hub-setup'
 import { checkSegmentIsolation } from './segment-isolation'
 
@@ -20,9 +20,7 @@ const hubs: HubServer[] = []
 
 beforeAll(async () => {
   redis = await startTestRedis()
-  admin = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 })
-  admin.on('error', () => {})
-  await admin.connect()
+  admin = await adminClient(redis.url)
 })
 afterEach(async () => {
   await Promise.all(hubs.splice(0).map((h) => h.stop()))

@@ -1,8 +1,8 @@
 // @vitest-environment node
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { redisStore } from '../../src/server'
-import { startTestRedis, type TestRedis } from '../helpers/redis'
+import { adminClient, startTestRedis, type TestRedis } from '../helpers/redis'
 import { startHub, type HubServer } from './hub-setup'
 
 // A publish whose XADD Redis does not answer within the command timeout (a
@@ -17,9 +17,7 @@ let running: HubServer | undefined
 
 beforeAll(async () => {
   redis = await startTestRedis()
-  admin = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 })
-  admin.on('error', () => {})
-  await admin.connect()
+  admin = await adminClient(redis.url)
 })
 afterEach(async () => {
   await running?.stop()
