@@ -100,6 +100,10 @@ export async function runFetch(core: CacheCore, entry: QueryEntry, flight: Fligh
       if (!fetcher) throw new Error(`cachet: no fetcher for key ${formatKey(entry.key, entry.segment)} yet`)
       value = await fetcher(new Context(entry, flight, modelVersion))
     } catch (thrown) {
+      // A fetcher that throws before returning its promise fails a tick later, as a
+      // rejection does: startFetch's caller (invalidate(), a follow-up) must first
+      // hang what waits for this fetch on it, or that never settles.
+      await undefined
       failure = toError(thrown, entry)
     } finally {
       core.gate.leave()

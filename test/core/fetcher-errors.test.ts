@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { createCache } from '../../src/core/cache'
 import { observe } from '../../src/core/observer'
-import { fakeTimersEachTest, flush } from '../helpers/core'
+import { controlledFetcher, fakeTimersEachTest, flush, track } from '../helpers/core'
 
 fakeTimersEachTest()
 
@@ -64,6 +64,53 @@ describe('fetchers that throw (semantic 8)', () => {
     expect(observer.getSnapshot()?.error).toBeInstanceOf(Error)
     expect(observer.getSnapshot()?.isFetching).toBe(false)
     expect(cache.stats()).toMatchObject({ inFlight: 0, errors: 1 })
+    detach()
+  })
+})
+
+// A fetcher that is not async may throw before it returns a promise (a missing
+// session, a bad argument): with no retry left (retry 0, or a 4xx never retried)
+// its fetch fails before startFetch has returned it.
+describe('a fetcher that throws before returning its promise', () => {
+  /** 401: never retried, so the default retry settings fail at once too. */
+  const unauthorized = () => Object.assign(new Error('no session'), { status: 401 })
+
+  it('still lets invalidate() of the mounted query settle', async () => {
+    const cache = createCache({ now: () => Date.now() })
+    let signedIn = true
+    const fetcher = (): Promise<string> => {
+      if (!signedIn) throw unauthorized()
+      return Promise.resolve('mine')
+    }
+    const detach = observe(cache, { key: ['k'], fetcher }).subscribe(() => {})
+    await flush()
+    signedIn = false
+    const stale = track(cache.invalidate({ key: ['k'] }))
+    await flush()
+    expect(cache.get(['k'])).toMatchObject({ status: 'error', data: 'mine', isFetching: false })
+    expect(stale).toEqual({ settled: true, value: 1 })
+    const removed = track(cache.invalidate({ key: ['k'] }, { mode: 'remove' }))
+    await flush()
+    expect(removed).toEqual({ settled: true, value: 1 })
+    detach()
+  })
+
+  it('still lets invalidate() settle when it is the follow-up of a running fetch that throws', async () => {
+    const cache = createCache({ now: () => Date.now() })
+    const { fetcher: running, call } = controlledFetcher<string>()
+    let signedIn = true
+    const fetcher = (): Promise<string> => {
+      if (!signedIn) throw unauthorized()
+      return running()
+    }
+    const detach = observe(cache, { key: ['k'], fetcher }).subscribe(() => {})
+    await flush()
+    const done = track(cache.invalidate({ key: ['k'] })) // the first fetch runs: one follow-up is owed
+    signedIn = false
+    call(0).resolve('mine')
+    await flush()
+    expect(cache.get(['k'])).toMatchObject({ status: 'error', isFetching: false })
+    expect(done).toEqual({ settled: true, value: 1 })
     detach()
   })
 })
