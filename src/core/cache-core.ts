@@ -161,6 +161,8 @@ export class CacheCore implements EntryHost {
     entry.staleTimer = after(Math.max(0, wait), () => {
       entry.staleTimer = null
       entry.restamp()
+      // Early by the clock (Node counts a timer from its loop turn's start): wait the rest.
+      this.scheduleStaleFlip(entry)
     })
   }
 

@@ -135,3 +135,31 @@ describe('a new staleTime while observed', () => {
     detach()
   })
 })
+
+describe('the stale flip of an observed entry', () => {
+  // Node counts a timer from the start of its event-loop turn, so after work in
+  // that turn the timer fires a few ms before Date.now() says the time is up
+  // (browsers may fire up to a millisecond early too). Modelled here by a clock
+  // that read 5 ms ahead while the answer landed.
+  it('still flips isStale when its timer fires before the clock says the data is stale', async () => {
+    let skew = 5
+    const cache = createCache({ now: () => Date.now() + skew, staleTime: 1000 })
+    const { fetcher, call } = controlledFetcher<string>()
+    const observer = observe(cache, { key: ['k'], fetcher })
+    const seen: (Entry<string> | undefined)[] = []
+    const detach = observer.subscribe(() => seen.push(observer.getSnapshot()))
+    await flush()
+    call(0).resolve('v')
+    await flush()
+    skew = 0
+    expect(observer.getSnapshot()?.isStale).toBe(false)
+    await vi.advanceTimersByTimeAsync(1000) // the timer fires: the clock says 995 ms
+    expect(observer.getSnapshot()?.isStale).toBe(false)
+    await vi.advanceTimersByTimeAsync(5)
+    expect(observer.getSnapshot()?.isStale).toBe(true)
+    // The notification is batched: a 0 ms timer set inside a fake timer runs 1 ms later.
+    await vi.advanceTimersByTimeAsync(1)
+    expect(seen.at(-1)?.isStale).toBe(true) // the observer was told
+    detach()
+  })
+})
