@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { createCache } from '../../src/core/cache'
 import { observe } from '../../src/core/observer'
+import type { FetchContext } from '../../src/core/types'
 import { controlledFetcher, fakeTimersEachTest, flush, track } from '../helpers/core'
 
 fakeTimersEachTest()
@@ -99,9 +100,9 @@ describe('a fetcher that throws before returning its promise', () => {
     const cache = createCache({ now: () => Date.now() })
     const { fetcher: running, call } = controlledFetcher<string>()
     let signedIn = true
-    const fetcher = (): Promise<string> => {
+    const fetcher = (ctx: FetchContext): Promise<string> => {
       if (!signedIn) throw unauthorized()
-      return running()
+      return running(ctx)
     }
     const detach = observe(cache, { key: ['k'], fetcher }).subscribe(() => {})
     await flush()
