@@ -1,7 +1,6 @@
 import { useCallback, useInsertionEffect, useRef, useState } from 'react'
 import { internalsOf } from '../core/internals'
 import { matchTarget } from '../core/match'
-import { reportError } from '../core/report-error'
 import type { Cache, InvalidationTarget, QueryKey } from '../core/types'
 import type { CacheContextValue } from './context'
 import { applyOptimistic, type OptimisticLayer } from './optimistic'
@@ -79,7 +78,7 @@ export function useMutation<TData, TVars = void>(
       } catch (thrown) {
         // A bug in onError: reported, not in place of the mutation's error
         // (and not lost behind mutate()), as TanStack Query does.
-        reportError(ctx.cache, toError(thrown))
+        reportBug(ctx.cache, toError(thrown))
       }
       throw error
     }
@@ -139,8 +138,19 @@ function undo(layer: OptimisticLayer | undefined, cache: Cache): void {
   } catch (thrown) {
     // The mutation's own error is the one to report; the failed undo (an
     // updater that throws on what the entry holds now) goes to onError.
-    reportError(cache, toError(thrown))
+    reportBug(cache, toError(thrown))
   }
+}
+
+/**
+ * A bug in the app's own code around a call (an `onError` that throws, an
+ * updater that throws as a rollback replays it): to the cache's `onError`, or
+ * the console when it has none, never dropped (mutate() cannot throw it).
+ */
+function reportBug(cache: Cache, error: Error): void {
+  const core = internalsOf(cache, false)
+  if (core?.options.onError) core.report(error)
+  else console.error(error)
 }
 
 function optimisticLayer<TData, TVars>(

@@ -673,6 +673,43 @@ describe('useMutation when code around the mutation throws', () => {
     }
   })
 
+  it('without a cache onError, a bug in `onError` or in a rollback goes to the console (not lost behind mutate())', async () => {
+    // The default cache: no onError.
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
+    interface Todo {
+      id: number
+      title: string
+    }
+    cache.set<Todo[]>(['todos'], [])
+    const { calls, fn } = controlledMutation<string, Todo>()
+    const { handle } = mountMutation({
+      mutationFn: fn,
+      onError: (_error, todo) => {
+        if (todo.title === 'renamed') throw new Error('bug in onError')
+      },
+      optimistic: {
+        key: ['todos'],
+        // Adds a todo, or renames the one with its id (which must be there).
+        update: (old, todo) => {
+          const list = old as Todo[]
+          if (todo.title !== 'renamed') return [...list, todo]
+          const at = list.findIndex((t) => t.id === todo.id)
+          if (at < 0) throw new Error(`no todo ${todo.id} to rename`)
+          return list.map((t, i) => (i === at ? todo : t))
+        },
+      },
+    })
+    act(() => handle.current.mutate({ id: 1, title: 'new' }))
+    act(() => handle.current.mutate({ id: 1, title: 'renamed' }))
+    // Creating it fails: undoing that replays the rename over a list without the todo.
+    await act(async () => calls[0]!.reject(new Error('create failed')))
+    await act(async () => calls[1]!.reject(new Error('rename failed')))
+    await settle()
+    expect(handle.current.error?.message).toBe('rename failed')
+    expect(cache.get(['todos'])?.data).toEqual([])
+    expect(logged.mock.calls.map(([e]) => (e as Error).message)).toEqual(['no todo 1 to rename', 'bug in onError'])
+  })
+
   it('awaits an async onSuccess / onError (as TanStack Query does): a rejection is a throw, never unhandled', async () => {
     const reported = vi.fn()
     cache = testCache({ onError: reported })
