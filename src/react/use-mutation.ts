@@ -17,6 +17,8 @@ export interface UseMutationOptions<TData, TVars> {
   /**
    * Applied to the entry before `mutationFn` runs, and rolled back exactly
    * (only this change) if it fails. The segment defaults to the provider's.
+   * `update` may run again (when another pending update of the entry rolls
+   * back): keep it pure, and pass a temporary id in `vars`.
    */
   optimistic?: { key: QueryKey; segment?: string | undefined; update: (old: unknown, vars: TVars) => unknown } | undefined
   onSuccess?: ((data: TData, vars: TVars) => void) | undefined
