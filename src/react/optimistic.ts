@@ -50,8 +50,11 @@ interface Stack {
 }
 
 export interface OptimisticLayer {
-  /** The mutation succeeded: keep the change. */
-  confirm(): void
+  /**
+   * The mutation succeeded: keep the change. `mark` marks the mutation's
+   * invalidations; if it throws, nothing is settled (roll back then).
+   */
+  confirm(mark?: () => void): void
   /** The mutation failed: undo exactly this change. */
   rollback(): void
 }
@@ -112,7 +115,31 @@ export function applyOptimistic(
     }
   }
   return {
-    confirm: release,
+    confirm(mark) {
+      // The server took the change. A fetch whose fetcher already ran may have
+      // read before it did, and would take the change off the screen:
+      //   write (likes 2) ── refetch reads 1 ── server commits, confirm ── refetch lands 1
+      // Its answer is dropped (as one a `set` overtook) and the entry is
+      // invalidated, so one more fetch follows. Not a fetch the mutation's own
+      // invalidations start (`mark`): it reads after the server took the change.
+      // Only while the entry shows our layers and no other one is pending:
+      // until then, data that lands wins.
+      const entry = internalsOf(cache).lookup(key, segment, 'set')
+      const flight = entry?.flight
+      const read =
+        flight &&
+        flight.startedWith !== null &&
+        !flight.superseded &&
+        Object.is(entry.data, own.shown) &&
+        entries.get(id) === own &&
+        own.layers.every((l) => l === layer || l.settled)
+      mark?.()
+      if (read && entry.flight === flight && !flight.superseded) {
+        flight.superseded = true
+        if (!flight.invalidated) void cache.invalidate({ key, exact: true, predicate: (e) => e.segment === segment })
+      }
+      release()
+    },
     rollback() {
       const index = own.layers.indexOf(layer)
       if (layer.settled || layer.replaced || index < 0) return release()

@@ -95,7 +95,7 @@ export function useMutation<TData, TVars = void>(
       undo(layer, ctx.cache)
       return fail(error)
     }
-    try {
+    const mark = () => {
       const targets = (typeof opts.invalidates === 'function' ? opts.invalidates(data, vars) : opts.invalidates) ?? []
       // All or nothing: every target is matched (a bad field, a predicate that
       // throws) before any is marked; one alone is, as it is marked.
@@ -103,13 +103,18 @@ export function useMutation<TData, TVars = void>(
       if (core) for (const target of targets) matchTarget(core.entries, core.index, target)
       // Marking is synchronous; the refetches go on in the background.
       for (const target of targets) void ctx.cache.invalidate(target).catch(ignore)
+    }
+    try {
+      // The layer tells a fetch that read before the server took the change
+      // from the refetches the marking starts.
+      if (layer) layer.confirm(mark)
+      else mark()
     } catch (thrown) {
       // Nothing was marked: the call settles as failed, and so its
       // optimistic change is rolled back, as when mutationFn fails.
       undo(layer, ctx.cache)
       return fail(toError(thrown))
     }
-    layer?.confirm()
     try {
       // Awaited, as TanStack Query does (`await mutateAsync()` then navigate):
       // an async onSuccess that rejects fails the call as one that throws.

@@ -579,6 +579,59 @@ describe('useMutation: optimistic updates', () => {
     expect(recs.calls).toHaveLength(2)
   })
 
+  for (const invalidates of [true, false]) {
+    it(`a refetch in flight when the mutation succeeds (it read before the server took the change) never shows the old value${invalidates ? '' : ', also without invalidates'}`, async () => {
+      // The server: 1 like until the mutation is committed.
+      cache.set<Post>(['post', 1], { likes: 1, title: 'a' })
+      const { fetcher, call } = controlledFetcher<Post>()
+      const shown: number[] = []
+      function Likes() {
+        const q = useCachedQuery<Post>({ key: ['post', 1], fetcher, staleTime: 60_000 })
+        if (shown.at(-1) !== q.data?.likes) shown.push(q.data?.likes ?? -1)
+        return null
+      }
+      renderWith(cache, <Likes />)
+      const { fn, calls } = controlledMutation<string, number>()
+      const { handle } = mountMutation({ mutationFn: fn, optimistic: like, invalidates: invalidates ? [{ key: ['post', 1] }] : [] })
+      act(() => handle.current.mutate(1))
+      await settle()
+      // Another change to the post (a server event) refetches it while the like is on its way.
+      act(() => void cache.invalidate({ key: ['post', 1] }))
+      await settle()
+      expect(fetcher).toHaveBeenCalledTimes(1)
+      await act(async () => calls[0]!.resolve('liked')) // the server took the like
+      await settle()
+      await act(async () => call(0).resolve({ likes: 1, title: 'a' })) // read before it did
+      await settle()
+      expect(cache.get<Post>(['post', 1])?.data?.likes).toBe(2)
+      // Asked again, once: the answer now holds the like.
+      expect(fetcher).toHaveBeenCalledTimes(2)
+      await act(async () => call(1).resolve({ likes: 2, title: 'a' }))
+      await settle()
+      expect(cache.get(['post', 1])).toMatchObject({ data: { likes: 2, title: 'a' }, isStale: false, isFetching: false })
+      expect(shown).toEqual([1, 2])
+      expect(fetcher).toHaveBeenCalledTimes(2)
+    })
+  }
+
+  it('the refetch its own invalidation starts reads after the server took the change: it lands, and is the only one', async () => {
+    cache.set<Post>(['post', 1], { likes: 1, title: 'a' })
+    const { fetcher, call } = controlledFetcher<Post>()
+    function Likes() {
+      useCachedQuery<Post>({ key: ['post', 1], fetcher, staleTime: 60_000 })
+      return null
+    }
+    renderWith(cache, <Likes />)
+    const { handle } = mountMutation({ mutationFn: async (_: number) => 'liked', optimistic: like, invalidates: [{ key: ['post', 1] }] })
+    await act(async () => handle.current.mutate(1))
+    await settle()
+    expect(fetcher).toHaveBeenCalledTimes(1)
+    await act(async () => call(0).resolve({ likes: 2, title: 'b' }))
+    await settle()
+    expect(cache.get(['post', 1])).toMatchObject({ data: { likes: 2, title: 'b' }, isStale: false, isFetching: false })
+    expect(fetcher).toHaveBeenCalledTimes(1)
+  })
+
   it('an entry invalidated while unobserved stays stale through an optimistic update', async () => {
     cache = testCache({ staleTime: 60_000 })
     cache.set(['todos'], ['a'])
