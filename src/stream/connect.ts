@@ -2,7 +2,7 @@ import { backoff } from '../core/fetch-run'
 import { internalsOf } from '../core/internals'
 import { reportError } from '../core/report-error'
 import { after, type Cancel } from '../core/scheduler'
-import type { Cache } from '../core/types'
+import type { Cache, QueryKey, QueryOptions } from '../core/types'
 import { applyingEvent, forgetStream, ownStream, reconnectEvent, wasApplied, type ServerEvent } from './applied-events'
 import { applyOnce } from './apply-message'
 import { describeIssues, parseInvalidationMessage } from './schema'
@@ -215,7 +215,7 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
         // The data is what a fetch of the entry would answer: its query's
         // schema parses it as it parses a fetch's (a date string may become a
         // Date), and data that fails it is rejected before anything changes.
-        const parsed = internalsOf(cache, false)?.lookup(message.key, message.segment, 'set')?.query?.schema?.safeParse(message.data)
+        const parsed = schemaOf(cache, message.key, message.segment)?.safeParse(message.data)
         if (parsed) {
           // In the schema's own words (an app's zod has its locale), as a fetch's schema failure is.
           const issues = (parsed.error as { issues?: [] } | undefined)?.issues ?? []
@@ -254,6 +254,23 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
   }
   stateListeners.set(connection, listeners)
   return connection
+}
+
+/**
+ * The schema of the query for `key`: that of its entry in `segment`, else of
+ * the key in any other segment. The same key in another segment is the same
+ * query under another arm or tenant, so a `set` for a segment the tab does not
+ * show (yet) is parsed as that query's answer, not stored as sent for the tab
+ * to show unparsed once it switches there.
+ */
+function schemaOf(cache: Cache, key: QueryKey, segment: string | undefined): QueryOptions<unknown>['schema'] {
+  const core = internalsOf(cache, false)
+  if (!core) return undefined
+  for (const each of [segment, undefined, ...core.index.segments.keys()]) {
+    const schema = core.lookup(key, each, 'set')?.query?.schema
+    if (schema) return schema
+  }
+  return undefined
 }
 
 function stateOf(readyState: number): StreamState {

@@ -73,6 +73,30 @@ describe("a server-sent set on an entry whose query has a schema", () => {
     expect(cache.get(['price'])?.data).toEqual({ price: 5 })
   })
 
+  // The same key in another segment is the same query under another arm or
+  // tenant: a set for a segment this tab does not show (yet) is that query's
+  // answer too. Before, it was stored unparsed, and a tab switching to that
+  // segment showed it as fresh data that its schema would have rejected.
+  it('parses a set for a segment this tab does not show with the schema of that key in a segment it shows', async () => {
+    const { cache, onError, source } = await setup()
+    source.emit({ type: 'set', key: ['post', 1], segment: 'exp-42:a', data: { title: 'Arm A', publishedAt: '2026-02-01T00:00:00.000Z' } }, { id: '10' })
+    source.emit({ type: 'set', key: ['post', 1], data: { title: 'No arm', publishedAt: '2026-03-01T00:00:00.000Z' } }, { id: '11' })
+    expect(cache.get<z.infer<typeof post>>(['post', 1], 'exp-42:a')?.data?.publishedAt).toEqual(new Date('2026-02-01T00:00:00.000Z'))
+    expect(cache.get<z.infer<typeof post>>(['post', 1])?.data?.publishedAt).toEqual(new Date('2026-03-01T00:00:00.000Z'))
+    expect(onError).not.toHaveBeenCalled()
+  })
+
+  it('rejects a set for a segment this tab does not show whose data fails that schema, and adds no entry', async () => {
+    const { cache, onError, source } = await setup()
+    const entries = cache.stats().entries
+    source.emit({ type: 'set', key: ['post', 1], segment: 'exp-42:a', data: { title: 42, publishedAt: '2026-02-01T00:00:00.000Z' } }, { id: '12' })
+    expect(cache.get(['post', 1], 'exp-42:a')).toBeUndefined()
+    expect(cache.stats().entries).toBe(entries)
+    expect(onError.mock.calls.map(([error]) => error.message)).toEqual([
+      'cachet: rejected server event 12: set ["post",1]: data fails its query\'s schema (title: Invalid input: expected string, received number)',
+    ])
+  })
+
   it('stores the data as sent for an entry with no schema, or no query yet', async () => {
     const { cache, onError, source } = await setup()
     source.emit({ type: 'set', key: ['post', 2], data: { title: 7 } }, { id: '8' })
