@@ -265,12 +265,11 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
  */
 function schemaOf(cache: Cache, key: QueryKey, segment: string | undefined): QueryOptions<unknown>['schema'] {
   const core = internalsOf(cache, false)
-  if (!core) return undefined
-  for (const each of [segment, undefined, ...core.index.segments.keys()]) {
-    const schema = core.lookup(key, each, 'set')?.query?.schema
-    if (schema) return schema
-  }
-  return undefined
+  const schemaIn = (each: string | undefined) => core?.lookup(key, each, 'set')?.query?.schema
+  let schema = schemaIn(segment) ?? schemaIn(undefined)
+  // Each other segment's entry is looked up only until one has a schema.
+  if (core) for (const each of core.index.segments.keys()) schema ??= schemaIn(each)
+  return schema
 }
 
 function stateOf(readyState: number): StreamState {
