@@ -217,9 +217,13 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
         // Date), and data that fails it is rejected before anything changes.
         const parsed = schemaOf(cache, message.key, message.segment)?.safeParse(message.data)
         if (parsed) {
-          // In the schema's own words (an app's zod has its locale), as a fetch's schema failure is.
-          const issues = (parsed.error as { issues?: [] } | undefined)?.issues ?? []
-          if (!parsed.success) throw new Error(`set ${JSON.stringify(message.key)}: data fails its query's schema (${describeIssues(issues, true)})`)
+          if (!parsed.success) {
+            // In the schema's own words (an app's zod has its locale), as a fetch's schema failure is;
+            // a schema that is not zod (an app's own check) has its error's message.
+            const error = parsed.error as { issues?: []; message?: string } | undefined
+            const why = error?.issues ? describeIssues(error.issues, true) : (error?.message ?? error)
+            throw new Error(`set ${JSON.stringify(message.key)}: data fails its query's schema (${why})`)
+          }
           message.data = parsed.data
         }
       }

@@ -97,6 +97,25 @@ describe("a server-sent set on an entry whose query has a schema", () => {
     ])
   })
 
+  // The contract's schema is any `safeParse` (a zod schema, or an app's own
+  // check): one whose error is not zod's says why in its message, which the
+  // report carries, as a fetch's schema failure does. It used to say "()".
+  it("says why in the error's own message when the schema's error has no zod issues", async () => {
+    const { cache, onError, source } = await setup()
+    const count = {
+      safeParse: (value: unknown) =>
+        typeof value === 'number' ? { success: true, data: value } : { success: false, error: new Error('a count is a number') },
+    }
+    const observer = observe(cache, { key: ['count'], schema: count, fetcher: async () => 1 })
+    cleanups.push(observer.subscribe(() => {}))
+    await vi.waitFor(() => expect(cache.get(['count'])?.status).toBe('success'), { timeout: 2_000, interval: 1 })
+    source.emit({ type: 'set', key: ['count'], data: 'two' }, { id: '13' })
+    expect(onError.mock.calls.map(([error]) => error.message)).toEqual([
+      'cachet: rejected server event 13: set ["count"]: data fails its query\'s schema (a count is a number)',
+    ])
+    expect(cache.get(['count'])?.data).toBe(1)
+  })
+
   it('stores the data as sent for an entry with no schema, or no query yet', async () => {
     const { cache, onError, source } = await setup()
     source.emit({ type: 'set', key: ['post', 2], data: { title: 7 } }, { id: '8' })
