@@ -81,6 +81,18 @@ export function forgetStream(cache: Cache, stream: string): void {
   if (seen) for (const key of seen) if (key.endsWith(`\n${stream}`)) seen.delete(key)
 }
 
+/**
+ * The id of the last event of `stream` that `cache` applied, from its own
+ * connection or relayed; a sync it was current with counts, as its reconnect
+ * event (`sync:<id>`). Undefined when it heard none.
+ */
+export function lastHeard(cache: Cache, stream: string): string | undefined {
+  let last: string | undefined
+  // keyOf puts the stream after the id's one '\n'; a Set iterates in insertion order.
+  for (const key of registries.get(cache)?.seen ?? []) if (key.endsWith(`\n${stream}`)) last = key.slice(0, key.indexOf('\n'))
+  return last
+}
+
 /** The server event whose apply is running on `cache` right now, if any. */
 export function eventBeingApplied(cache: Cache): ServerEvent | undefined {
   return registries.get(cache)?.current

@@ -3,7 +3,7 @@ import { internalsOf } from '../core/internals'
 import { reportError } from '../core/report-error'
 import { after, type Cancel } from '../core/scheduler'
 import type { Cache, QueryKey, QueryOptions } from '../core/types'
-import { applyingEvent, forgetStream, ownStream, reconnectEvent, wasApplied, type ServerEvent } from './applied-events'
+import { applyingEvent, forgetStream, lastHeard, ownStream, reconnectEvent, wasApplied, type ServerEvent } from './applied-events'
 import { applyOnce } from './apply-message'
 import { describeIssues, parseInvalidationMessage } from './schema'
 
@@ -83,6 +83,13 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
   const owned = options.source === undefined
   let source = options.source ?? openSource(options)
   const stream = streamOf(options, source)
+  // The last event of this stream the cache heard before this connection: an
+  // earlier connection's (the user left the page that streams and came back),
+  // or one another tab relayed (the tab that held the stream closed, and this
+  // one took it over). This connection sends no Last-Event-ID, so nothing is
+  // replayed: its first sync names the hub's newest event, and when that is
+  // not this one, events came in between (see onMessage).
+  let before = onReconnect === 'none' ? undefined : lastHeard(cache, stream)
   // What earlier connections to this stream applied says nothing about this
   // one's ids: the server may have restarted since and count 1, 2, 3 again
   // (see onOpen). Relayed copies that arrive from now on are still matched.
@@ -204,9 +211,13 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
     const message = parsed.message
     if (message.type === 'sync') {
       syncSeen = true
-      if (!awaitingSync) return
+      // (`before` may be the reconnect event of a sync: 'sync:<id>'.)
+      const missed = awaitingSync || (before !== undefined && before.replace('sync:', '') !== serverEvent?.id)
       awaitingSync = false
-      if (message.replay !== 'complete') invalidateActive(serverEvent)
+      before = undefined
+      if (missed && message.replay !== 'complete') invalidateActive(serverEvent)
+      // The cache is current with the sync's id: recorded as its reconnect event, for lastHeard.
+      else if (serverEvent) applyingEvent(cache, reconnectEvent(stream, serverEvent), () => {})
       return
     }
     // (The `sync` bookkeeping above never skips an event another tab relayed.)

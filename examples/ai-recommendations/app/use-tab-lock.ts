@@ -11,9 +11,10 @@ import { useEffect, useState } from 'react'
  * tab. Without Web Locks every tab connects. The relay carries invalidations
  * and model versions, not `set` messages: those reach the lock holder only.
  *
- * When the tab holding the lock closes, the next one connects afresh: an event
- * published in that moment is missed. The demo accepts that; an app could
- * invalidate its active entries on taking over.
+ * When the tab holding the lock closes, the next one connects afresh. An event
+ * published in that moment is not replayed to it, but the tab heard the
+ * stream through the relay: when the hub's first sync is past the last event
+ * it heard, it invalidates its active entries (and relays that to the others).
  */
 export function useTabLock(name: string): boolean {
   const [held, setHeld] = useState(false)
