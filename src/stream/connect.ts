@@ -280,10 +280,9 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
  */
 function schemaOf(cache: Cache, key: QueryKey, segment: string | undefined): QueryOptions<unknown>['schema'] {
   const core = internalsOf(cache, false)
-  const schemaIn = (each: string | undefined) => core?.lookup(key, each, 'set')?.query?.schema
-  let schema = schemaIn(segment) ?? schemaIn(undefined)
-  // Each other segment's entry is looked up only until one has a schema.
-  if (core) for (const each of core.index.segments.keys()) schema ??= schemaIn(each)
+  let schema: QueryOptions<unknown>['schema']
+  // Each segment's entry is looked up only until one has a schema.
+  if (core) for (const each of [segment, undefined, ...core.index.segments.keys()]) schema ??= core.lookup(key, each, 'set')?.query?.schema
   return schema
 }
 
