@@ -256,13 +256,18 @@ interface StreamInfo {
 
 /**
  * Whether a reader that has seen up to `after` missed trimmed entries: it is
- * below the boundary entry, or it started on an empty stream ('0-0') and
- * more entries were added than are held.
+ * below the boundary entry, or it started on an empty stream ('0-0'), and
+ * more entries were added than are held. A stream that holds every entry it
+ * was ever given lost none: below its first entry there is then a new life of
+ * it (Redis restarted without persistence), all after `after`, which XREAD
+ * delivers. Without `entries-added` (Redis 6) a reader below the first entry
+ * counts as behind.
  */
 function fellBehind(info: StreamInfo, after: string): boolean {
   if (info.firstEntryId === undefined) return false
-  if (after !== '0-0') return compareStreamIds(after, info.firstEntryId) < 0
-  return info.entriesAdded !== undefined && info.length !== undefined && info.entriesAdded > info.length
+  const trimmed = info.entriesAdded !== undefined && info.length !== undefined && info.entriesAdded > info.length
+  if (after === '0-0') return trimmed
+  return compareStreamIds(after, info.firstEntryId) < 0 && (trimmed || info.entriesAdded === undefined)
 }
 
 function parseStreamInfo(reply: unknown): StreamInfo {

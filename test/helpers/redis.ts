@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { connect, createServer } from 'node:net'
+import { connect, createServer, type Socket } from 'node:net'
 import { Redis } from 'ioredis'
 
 // A throwaway redis-server for tests: 127.0.0.1 only, a free port, no
@@ -67,6 +67,65 @@ export async function startTestRedis(): Promise<TestRedis> {
 
   await start()
   return { port, url: `redis://127.0.0.1:${port}`, start, stop }
+}
+
+export interface RedisRelay {
+  /** Where clients behind the relay connect. */
+  readonly url: string
+  /** Drops every connection through the relay and refuses new ones: Redis is gone for those clients only. */
+  cut(): void
+  /** Lets connections through again. */
+  restore(): void
+  close(): Promise<void>
+}
+
+/**
+ * A TCP relay on 127.0.0.1 to the test Redis on `port`. A test that cuts it
+ * decides when the clients behind it get Redis back, while its own client,
+ * connected directly, writes meanwhile: the order of the two is then the
+ * test's, not the scheduler's.
+ */
+export async function startRedisRelay(port: number): Promise<RedisRelay> {
+  const sockets = new Set<Socket>()
+  let open = true
+  const track = (socket: Socket) => {
+    sockets.add(socket)
+    socket.on('error', () => {})
+    socket.once('close', () => sockets.delete(socket))
+  }
+  const server = createServer((client) => {
+    track(client)
+    if (!open) return void client.destroy()
+    const upstream = connect(port, '127.0.0.1')
+    track(upstream)
+    client.pipe(upstream).pipe(client)
+    client.once('close', () => upstream.destroy())
+    upstream.once('close', () => client.destroy())
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', resolve)
+  })
+  const address = server.address()
+  if (typeof address !== 'object' || !address) throw new Error('the relay has no port')
+  const dropAll = () => {
+    for (const socket of sockets) socket.destroy()
+  }
+  return {
+    url: `redis://127.0.0.1:${address.port}`,
+    cut() {
+      open = false
+      dropAll()
+    },
+    restore() {
+      open = true
+    },
+    async close() {
+      open = false
+      dropAll()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
 }
 
 /** A port nothing listens on right now, on 127.0.0.1. */
