@@ -27,7 +27,8 @@ export interface EventStore {
    * Calls `listener` with every event stored from now on (by this process or,
    * for a shared store, any other), in id order. Returns the unsubscribe.
    * A shared store calls `lost` when events were stored that it can no longer
-   * deliver (its reader fell behind the retention): the hub then ends its
+   * deliver (its reader fell behind the retention, or the stream started
+   * again with ids below the last one it read): the hub then ends its
    * streams, and each browser's reconnect learns from the replay what to refetch.
    */
   subscribe(listener: (event: StoredEvent) => void, lost?: () => void): () => void

@@ -19,6 +19,8 @@ const readyTimeoutMs = 2_000
 const commandTimeoutMs = 2_000
 // XREAD BLOCK returns empty after this long; the loop then simply reads again.
 const blockMs = 5_000
+// Entries one read takes: the last one delivered, which it checks is still there, and up to 1000 more.
+const readCount = 1001
 const maxBackoffMs = 2_000
 // The field under which each entry keeps its message as JSON.
 const messageField = 'm'
@@ -100,7 +102,16 @@ export function redisStore(options: RedisStoreOptions = {}): EventStore {
   }
 
   async function readLoop(reader: Redis, started: () => void): Promise<void> {
+    // The last entry delivered ('0-0' before any). A read after it follows on
+    // only while the stream still holds it: a stream that lost its history
+    // (Redis restarted without persistence, or failed over to a node the last
+    // writes never reached) starts a new life, and on a host whose clock is
+    // behind, its ids lie below `after`, where reading after it skips them.
     let after: string | undefined
+    // The id a blocking read that delivered entries started from: they
+    // followed on from it only if the stream still holds it (or was trimmed
+    // past it), which the next read checks.
+    let woke: string | undefined
     let backoff = 0
     while (!closed) {
       try {
@@ -109,31 +120,46 @@ export function redisStore(options: RedisStoreOptions = {}): EventStore {
           after = (await newestId(reader, stream)) ?? '0-0'
           started()
         }
-        // Read without blocking, with the stream's info in the same
-        // transaction: below its oldest entry (the boundary) everything was
-        // trimmed, so a reader whose last id is below it (it was disconnected,
-        // or busy, while more than `retain` events were stored) lost events it
-        // can never deliver.
-        const results = await reader.multi().xinfo('STREAM', stream).xread('COUNT', 1000, 'STREAMS', stream, after).exec()
-        const [info, read] = results ?? []
-        if (!info || !read) throw new Error(`${where} aborted the read transaction`)
-        if (read[0]) throw read[0]
-        // An error here is a missing key (nothing stored yet); a key of another type fails the XREAD.
-        if (!info[0] && fellBehind(parseStreamInfo(info[1]), after)) {
-          for (const listener of [...lostListeners]) listener()
+        // The entries from `after` on (itself included while the stream holds
+        // it), with the stream's info in the same transaction.
+        const transaction = reader.multi().xinfo('STREAM', stream)
+        if (woke !== undefined) transaction.xrange(stream, woke, woke)
+        const results = await transaction.xrange(stream, after, '+', 'COUNT', readCount).exec()
+        const [info, ...ranges] = results ?? []
+        if (!info || ranges.length !== (woke === undefined ? 1 : 2)) throw new Error(`${where} aborted the read transaction`)
+        for (const [error] of ranges) if (error) throw error
+        // An error here is a missing key (nothing stored yet, or since Redis restarted).
+        const held = info[0] ? undefined : parseStreamInfo(info[1])
+        const first = held?.firstEntryId
+        const read = ranges.at(-1)![1] as XEntry[]
+        // The stream lacks `id` but holds entries at or below it: a new life,
+        // whose first events the reader never read.
+        const skipped = (id: string, holds: boolean) => !holds && first !== undefined && compareStreamIds(id, first) >= 0
+        if (skipped(after, read[0]?.[0] === after) || (woke !== undefined && skipped(woke, (ranges[0]![1] as XEntry[]).length > 0))) {
+          // Every stream ends (each browser's reconnect is answered
+          // 'unavailable'), and the reader reads the new life from its start.
+          lost()
+          after = '0-0'
+          woke = undefined
+          continue
         }
-        // Caught up: wait for the next entry. A reader blocked here wakes at each
-        // XADD, before the entry after `after` can be trimmed.
-        const reply = ((read[1] as XReadReply | null) ??
-          (await reader.xread('COUNT', 1000, 'BLOCK', blockMs, 'STREAMS', stream, after))) as XReadReply | null
+        woke = undefined
+        // Below the oldest entry (the boundary) everything was trimmed, so a
+        // reader whose last id is below it (it was disconnected, or busy, while
+        // more than `retain` events were stored) lost events it can never deliver.
+        if (read[0]?.[0] !== after && first !== undefined && fellBehind(held!, after)) lost()
         backoff = 0
-        for (const [, entries] of reply ?? []) {
-          for (const [id, fields] of entries) {
-            // Resume after the last entry seen, so an outage loses nothing that was stored.
-            after = id
-            const event = toEvent(id, fields)
-            if (event) emit(event)
-          }
+        deliver(read)
+        if (read.length === readCount) continue
+        // Caught up: wait for the next entry. A reader blocked here wakes at
+        // each XADD, before the entry after `after` can be trimmed. What it
+        // gets is delivered at once when the read above found `after` (or the
+        // reader has delivered none); otherwise (the key is gone) it is only
+        // read again above, where its place in the stream is checked.
+        const reply = (await reader.xread('COUNT', 1000, 'BLOCK', blockMs, 'STREAMS', stream, held?.lastGeneratedId ?? '0-0')) as XReadReply | null
+        if (reply && (after === '0-0' || read.at(-1)?.[0] === after)) {
+          if (after !== '0-0') woke = after
+          for (const [, entries] of reply) deliver(entries)
         }
       } catch (error) {
         if (closed) return
@@ -145,6 +171,22 @@ export function redisStore(options: RedisStoreOptions = {}): EventStore {
         })
       }
     }
+
+    // Emits the entries after `after`, in order (a read from `after` starts
+    // with that entry itself).
+    function deliver(entries: XEntry[]): void {
+      for (const [id, fields] of entries) {
+        if (after !== undefined && compareStreamIds(id, after) <= 0) continue
+        // Resume after the last entry seen, so an outage loses nothing that was stored.
+        after = id
+        const event = toEvent(id, fields)
+        if (event) emit(event)
+      }
+    }
+  }
+
+  function lost(): void {
+    for (const listener of [...lostListeners]) listener()
   }
 
   function emit(event: StoredEvent): void {
@@ -255,19 +297,16 @@ interface StreamInfo {
 }
 
 /**
- * Whether a reader that has seen up to `after` missed trimmed entries: it is
- * below the boundary entry, or it started on an empty stream ('0-0'), and
- * more entries were added than are held. A stream that holds every entry it
- * was ever given lost none: below its first entry there is then a new life of
- * it (Redis restarted without persistence), all after `after`, which XREAD
- * delivers. Without `entries-added` (Redis 6) a reader below the first entry
- * counts as behind.
+ * Whether a reader whose last id `after` lies below the stream's first entry
+ * missed entries: more were added than are held. A stream that holds every
+ * entry it was ever given lost none: it is a new life (Redis restarted
+ * without persistence) whose ids all follow `after`, or the reader has read
+ * none yet ('0-0'). Without `entries-added` (Redis 6), a reader that has read
+ * some counts as behind.
  */
 function fellBehind(info: StreamInfo, after: string): boolean {
-  if (info.firstEntryId === undefined) return false
-  const trimmed = info.entriesAdded !== undefined && info.length !== undefined && info.entriesAdded > info.length
-  if (after === '0-0') return trimmed
-  return compareStreamIds(after, info.firstEntryId) < 0 && (trimmed || info.entriesAdded === undefined)
+  if (info.entriesAdded === undefined || info.length === undefined) return after !== '0-0'
+  return info.entriesAdded > info.length
 }
 
 function parseStreamInfo(reply: unknown): StreamInfo {

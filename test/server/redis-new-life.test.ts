@@ -3,8 +3,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { redisStore } from '../../src/server'
 import { compareStreamIds } from '../../src/server/stream-id'
 import type { InvalidationMessage } from '../../src/stream/schema'
-import { adminClient, startRedisRelay, startTestRedis, type RedisRelay, type TestRedis } from '../helpers/redis'
+import { adminClient, eventually, startRedisRelay, startTestRedis, type RedisRelay, type TestRedis } from '../helpers/redis'
 import { startHub, type HubServer } from './hub-setup'
+import type { SseStream } from './sse-client'
 
 // A Redis restarted without persistence has lost the stream: the next XADD
 // starts a new life of it. Each hub's live reader, which reads after the last
@@ -13,6 +14,7 @@ import { startHub, type HubServer } from './hub-setup'
 
 const tag = (name: string): InvalidationMessage => ({ type: 'invalidate', tags: [name] })
 const entry = (name: string) => JSON.stringify(tag(name))
+const syncOf = (replay: string) => ({ type: 'sync', replay })
 
 let redis: TestRedis
 let streamCount = 0
@@ -72,4 +74,74 @@ describe('a hub whose Redis restarted without persistence', () => {
     expect(client.isEnded).toBe(false)
     expect(client.messages().at(-1)).toEqual({ id: after, message: tag('after') })
   })
+
+  // The new stream's ids come from the Redis host's clock. When that clock is
+  // behind, its first ids lie below the last one a hub's reader read, and
+  // XREAD after that id skips them. The reader cannot deliver them in order
+  // any more: it ends its streams, and reads the new stream from its start.
+  it("whose clock is behind: ends its streams (nothing of the new stream skipped on them), a reconnect gets 'unavailable', live events follow", async () => {
+    const stream = `cachet:test:${process.pid}:${++streamCount}`
+    const one = await hubOn(redis.url, stream)
+    const client = await one.connect()
+    await client.waitFor((s) => s.messages().length === 1, 'the sync')
+    const before = await one.hub.publish(tag('before'))
+    await client.waitFor((s) => s.messages().length === 2, 'the first event')
+
+    await redis.stop()
+    await redis.start()
+    const other = await admin()
+    const ms = Number(before.split('-')[0])
+    await other.xadd(stream, `${ms - 5_000}-0`, 'm', entry('below')) // the clock is 5 s behind
+    const above = await other.xadd(stream, `${ms + 1}-0`, 'm', entry('above')) // and then passes `before`
+    await expectEndedThenUnavailable(one, client, before, above!)
+    // The reader, back after the restart, checks the stream before it delivers: nothing of it went out.
+    expect(client.raw).not.toContain('above')
+  })
+
+  // Here the reader may deliver 'above' (it wakes on it) before its next read
+  // finds the stream no longer holds `before`: the stream then ends all the same.
+  it('the same when the stream starts again under a reader that stays connected (a proxy that fails over, a FLUSHALL)', async () => {
+    const stream = `cachet:test:${process.pid}:${++streamCount}`
+    const one = await hubOn(redis.url, stream)
+    const client = await one.connect()
+    await client.waitFor((s) => s.messages().length === 1, 'the sync')
+    const before = await one.hub.publish(tag('before'))
+    await client.waitFor((s) => s.messages().length === 2, 'the first event')
+
+    const other = await admin()
+    const ms = Number(before.split('-')[0])
+    await other.del(stream)
+    await other.xadd(stream, `${ms - 5_000}-0`, 'm', entry('below'))
+    const above = await other.xadd(stream, `${ms + 1}-0`, 'm', entry('above'))
+    await expectEndedThenUnavailable(one, client, before, above!)
+  })
 })
+
+/**
+ * The client's stream ends, with no event of the new stream's below its last
+ * id on it; the browser's reconnect with its last id is answered 'unavailable' at the new
+ * stream's head, and a later publish reaches it, on a stream that stays open.
+ */
+async function expectEndedThenUnavailable(one: HubServer, client: SseStream, lastSeen: string, head: string): Promise<void> {
+  // Before the fix the reader skipped 'below', sent 'above' on the open stream, and never ended it.
+  await client.waitFor((s) => s.isEnded, 'the stream ending', 10_000)
+  expect(client.raw).not.toContain('below')
+
+  // Its commands connection may still be coming back: a stream it cannot serve ends before its sync.
+  const again = await eventually(async () => {
+    const s = await one.connect({ 'Last-Event-ID': lastSeen })
+    await s.waitFor((x) => x.messages().length === 1 || x.isEnded, 'the sync')
+    if (s.messages().length !== 1) throw new Error('the stream ended before its sync')
+    return s
+  }, 10_000)
+  expect(again.messages()).toEqual([{ id: head, message: syncOf('unavailable') }])
+
+  const next = await eventually(() => one.hub.publish(tag('next')), 10_000)
+  // A reader still reading after `lastSeen` would end this stream too.
+  await again.waitFor((s) => s.isEnded || s.messages().some((m) => m.id === next), 'the next event', 10_000)
+  expect(again.isEnded).toBe(false)
+  expect(again.messages()).toEqual([
+    { id: head, message: syncOf('unavailable') },
+    { id: next, message: tag('next') },
+  ])
+}
