@@ -74,6 +74,8 @@ export interface RedisRelay {
   readonly url: string
   /** Drops every connection through the relay and refuses new ones: Redis is gone for those clients only. */
   cut(): void
+  /** From now on, what clients send goes no further (Redis's answers still reach them), until `cut()`. */
+  hold(): void
   /** Lets connections through again. */
   restore(): void
   close(): Promise<void>
@@ -88,6 +90,7 @@ export interface RedisRelay {
 export async function startRedisRelay(port: number): Promise<RedisRelay> {
   const sockets = new Set<Socket>()
   let open = true
+  let holding = false
   const track = (socket: Socket) => {
     sockets.add(socket)
     socket.on('error', () => {})
@@ -98,7 +101,8 @@ export async function startRedisRelay(port: number): Promise<RedisRelay> {
     if (!open) return void client.destroy()
     const upstream = connect(port, '127.0.0.1')
     track(upstream)
-    client.pipe(upstream).pipe(client)
+    client.on('data', (chunk: Buffer) => void (holding || upstream.write(chunk)))
+    upstream.pipe(client)
     client.once('close', () => upstream.destroy())
     upstream.once('close', () => client.destroy())
   })
@@ -115,7 +119,11 @@ export async function startRedisRelay(port: number): Promise<RedisRelay> {
     url: `redis://127.0.0.1:${address.port}`,
     cut() {
       open = false
+      holding = false
       dropAll()
+    },
+    hold() {
+      holding = true
     },
     restore() {
       open = true

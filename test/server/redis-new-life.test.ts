@@ -98,6 +98,31 @@ describe('a hub whose Redis restarted without persistence', () => {
     expect(client.raw).not.toContain('above')
   })
 
+  it('the same when Redis restarts between a blocking read that delivered an event and the read that checks the stream', async () => {
+    const stream = `cachet:test:${process.pid}:${++streamCount}`
+    const through = await relay()
+    const one = await hubOn(through.url, stream)
+    const client = await one.connect()
+    await client.waitFor((s) => s.messages().length === 1, 'the sync')
+    const other = await admin()
+    // The reader of this empty stream is blocked in XREAD.
+    await eventually(async () => expect((await other.client('LIST')) as string).toMatch(/cmd=xread/), 5_000)
+    through.hold() // its next read will not reach Redis
+    const before = await other.xadd(stream, '*', 'm', entry('before'))
+    await client.waitFor((s) => s.messages().length === 2, 'the event the blocking read delivered')
+
+    through.cut()
+    await redis.stop()
+    await redis.start()
+    const again = await admin()
+    const ms = Number(before!.split('-')[0])
+    await again.xadd(stream, `${ms - 5_000}-0`, 'm', entry('below'))
+    const above = await again.xadd(stream, `${ms + 1}-0`, 'm', entry('above'))
+    through.restore()
+    await expectEndedThenUnavailable(one, client, before!, above!)
+    expect(client.raw).not.toContain('above')
+  })
+
   // Here the reader may deliver 'above' (it wakes on it) before its next read
   // finds the stream no longer holds `before`: the stream then ends all the same.
   it('the same when the stream starts again under a reader that stays connected (a proxy that fails over, a FLUSHALL)', async () => {
