@@ -2,7 +2,7 @@
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { redisStore } from '../../src/server'
-import { startTestRedis, type TestRedis } from '../helpers/redis'
+import { eventually, startRedisRelay, startTestRedis, type TestRedis } from '../helpers/redis'
 import { startHub } from './hub-setup'
 
 // Each hub instance learns of new events from its own XREAD loop. When that
@@ -23,35 +23,51 @@ afterAll(async () => {
   await redis?.stop()
 })
 
-/** Kills both hubs' stream readers, publishes 10 events meanwhile (retain 2 keeps 3), and waits for the client's stream to end. */
+/**
+ * Kills both hubs' stream readers, keeps the lagging hub from Redis while 10
+ * events are published (retain 2 keeps 3), and waits for the client's stream to end.
+ */
 async function lagBehind(stream: string, before: number): Promise<{ lastId: string | undefined; reconnect: (lastId: string | undefined) => Promise<string>; stop: () => Promise<void> }> {
   const publisher = await startHub({ store: redisStore({ url: redis.url, stream, retain: 2 }) })
-  const lagging = await startHub({ store: redisStore({ url: redis.url, stream, retain: 2 }) })
+  // The lagging hub reaches Redis through a relay the test cuts: its reader
+  // stays away for all 10 publishes, however slowly they go.
+  const relay = await startRedisRelay(redis.port)
+  const lagging = await startHub({ store: redisStore({ url: relay.url, stream, retain: 2 }) })
   const stop = async () => {
     await lagging.stop()
     await publisher.stop()
+    await relay.close()
   }
   try {
     for (let n = 0; n < before; n++) await publisher.hub.publish({ type: 'invalidate', tags: [`before${n}`] })
     const client = await lagging.connect()
     await client.waitFor((s) => s.messages().length === 1, 'the sync')
     // Every connection blocked in XREAD is a hub's stream reader. Both are
-    // killed (the publisher needs none to publish); each reconnects after a
-    // backoff of at least 100 ms.
-    const list = (await admin.client('LIST')) as string
-    const readers = list.split('\n').filter((line) => /cmd=xread/.test(line)).map((line) => /id=(\d+)/.exec(line)![1]!)
-    expect(readers).toHaveLength(2)
+    // killed (the publisher needs none to publish), once both have got there
+    // (a reader reaches XREAD a round trip or two after it starts).
+    const readers = await eventually(async () => {
+      const list = (await admin.client('LIST')) as string
+      const found = list.split('\n').filter((line) => /cmd=xread/.test(line)).map((line) => /id=(\d+)/.exec(line)![1]!)
+      expect(found).toHaveLength(2)
+      return found
+    }, 5_000)
     for (const id of readers) await admin.client('KILL', 'ID', id)
+    relay.cut()
     for (let n = 0; n < 10; n++) await publisher.hub.publish({ type: 'invalidate', tags: [`e${n}`] })
+    relay.restore()
     await client.waitFor((s) => s.isEnded, 'the stream ending', 10_000)
     // None of what the reader found after the gap went out on the old stream.
     expect(client.messages().filter(({ message }) => message.type !== 'sync')).toEqual([])
     const lastId = client.frames().filter((frame) => frame.id !== undefined).at(-1)?.id
-    const reconnect = async (id: string | undefined) => {
-      const again = await lagging.connect(id === undefined ? {} : { 'Last-Event-ID': id })
-      await again.waitFor((s) => s.raw.includes('"type":"sync"'), 'the sync')
-      return again.raw
-    }
+    // The hub's commands connection may come back after its reader: a stream
+    // it cannot serve yet ends before its sync, and the browser tries again.
+    const reconnect = (id: string | undefined) =>
+      eventually(async () => {
+        const again = await lagging.connect(id === undefined ? {} : { 'Last-Event-ID': id })
+        await again.waitFor((s) => s.raw.includes('"type":"sync"') || s.isEnded, 'the sync')
+        if (!again.raw.includes('"type":"sync"')) throw new Error('the stream ended before its sync')
+        return again.raw
+      }, 5_000)
     return { lastId, reconnect, stop }
   } catch (error) {
     await stop()
