@@ -38,6 +38,11 @@ interface Layer {
 interface Stack {
   /** The value without any of our layers. */
   base: unknown
+  /**
+   * When the base was written (the entry's sinceOrigin then; undefined: no
+   * data): a rollback gives the data back this age, never a fresh one.
+   */
+  since: number | undefined
   /** What we last wrote to the entry. */
   shown: unknown
   layers: Layer[]
@@ -71,15 +76,13 @@ export function applyOptimistic(
   const id = entryId(hashKey(key).hash, segment)
   let byEntry = stacks.get(cache)
   if (byEntry === undefined) stacks.set(cache, (byEntry = new Map()))
-  const current = read(cache, key, segment)
+  const entry = internalsOf(cache).lookup(key, segment, 'set')
+  const current = entry?.data
   // Run before anything is recorded: an updater that throws leaves no layer.
   const applied = update(current)
   let stack = byEntry.get(id)
-  if (stack === undefined) {
-    stack = { base: current, shown: current, layers: [] }
-    byEntry.set(id, stack)
-  } else if (!Object.is(current, stack.shown) && !absorb(stack, current)) {
-    stack = { base: current, shown: current, layers: [] }
+  if (stack === undefined || (!Object.is(current, stack.shown) && !absorb(stack, entry))) {
+    stack = { base: current, since: entry?.sinceOrigin, shown: current, layers: [] }
     byEntry.set(id, stack)
   }
   const layer: Layer = { update, settled: false }
@@ -146,8 +149,9 @@ export function applyOptimistic(
       // Released whatever happens below: a layer that failed to undo must
       // not stay on the stack for a later rollback to replay.
       try {
-        const now = read(cache, key, segment)
-        if (!Object.is(now, own.shown) && !absorb(own, now)) {
+        const entry = internalsOf(cache).lookup(key, segment, 'set')
+        const now = entry?.data
+        if (!Object.is(now, own.shown) && !absorb(own, entry)) {
           // That write won: nothing of ours is left to undo.
           if (entries.get(id) === own) entries.delete(id)
           return
@@ -160,7 +164,14 @@ export function applyOptimistic(
           // Back to no data: the entry goes back to pending (and its observers
           // refetch), not to a fresh success holding undefined.
           void cache.invalidate({ key, exact: true, predicate: (entry) => entry.segment === segment }, { mode: 'remove' })
-        } else if (!Object.is(next, now)) write(cache, key, segment, next, own)
+        } else if (!Object.is(next, now)) {
+          // Not a `set`: an undo is no news from the server. The data gets the
+          // base's age back (a failed mutation leaves stale data stale), and an
+          // invalidation that hit the entry since, or a fetch that started
+          // after our write (it reads newer data), stay in force.
+          if (entry) entry.dispatch({ data: next, sinceOrigin: own.since ?? entry.sinceOrigin })
+          else write(cache, key, segment, next, own)
+        }
       } finally {
         release()
       }
@@ -169,15 +180,18 @@ export function applyOptimistic(
 }
 
 /**
- * The entry shows `current`, written from elsewhere since our last write.
+ * The entry shows other data, written from elsewhere since our last write.
  * Where it kept what our layers produced, it becomes the base they go on
- * over (true); where it replaced it, the layers are marked replaced (false).
+ * over, with that write's age (true); where it replaced it, the layers are
+ * marked replaced (false).
  */
-function absorb(stack: Stack, current: unknown): boolean {
+function absorb(stack: Stack, entry: QueryEntry | undefined): boolean {
+  const current = entry?.data
   const base = rebase(current, stack.shown, stack.base)
   try {
     if (deepEqual(fold(base, stack.layers), current)) {
       stack.base = base
+      stack.since = entry?.sinceOrigin
       stack.shown = current
       return true
     }
@@ -186,10 +200,6 @@ function absorb(stack: Stack, current: unknown): boolean {
   }
   for (const layer of stack.layers) layer.replaced = true
   return false
-}
-
-function read(cache: Cache, key: QueryKey, segment: string | undefined): unknown {
-  return cache.get<unknown>(key, segment)?.data
 }
 
 function write(cache: Cache, key: QueryKey, segment: string | undefined, value: unknown, stack: Stack): void {

@@ -9,7 +9,10 @@
 // every fetch has answered, an entry whose mutations invalidate it shows the
 // server's value or is stale (so its next use refetches), and an entry that
 // stayed observed is neither stale nor fetching. It finds an optimistic write
-// that dropped a refetch and owed nothing back. MODEL_RUNS overrides the runs.
+// that dropped a refetch and owed nothing back. The clock moves on between
+// commands, and a rollback never makes the entry fresher than it was (neither
+// a later updatedAt nor stale turned fresh): the undo is no news from the
+// server. MODEL_RUNS overrides the runs.
 import fc from 'fast-check'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createCache } from '../../src/core/cache'
@@ -71,7 +74,15 @@ describe('optimistic layers against a server (property)', () => {
             m.layer.confirm(() => {
               if (inv) void cache.invalidate({ key: ['post'] })
             })
-          } else m.layer.rollback()
+          } else {
+            const before = cache.get(['post'])
+            m.layer.rollback()
+            const after = cache.get(['post'])
+            if (before && after) {
+              expect(after.updatedAt).toBeLessThanOrEqual(before.updatedAt)
+              if (before.isStale) expect(after.isStale).toBe(true)
+            }
+          }
           await flush()
         }
         const answer = async (i: number, ok: boolean) => {
@@ -103,7 +114,7 @@ describe('optimistic layers against a server (property)', () => {
               off = null
             } else off = obs.subscribe(() => {})
           }
-          await flush()
+          await vi.advanceTimersByTimeAsync(1)
         }
         // The mutations still pending settle, each as `outcomes` says (success when it runs out).
         for (let n = 0; muts.length; n++) await settle(0, outcomes[n] ?? true)
