@@ -43,6 +43,8 @@ interface Stack {
    * data): a rollback gives the data back this age, never a fresh one.
    */
   since: number | undefined
+  /** The etag that names the base (the server's data as it sent it), if any. */
+  etag: string | undefined
   /** What we last wrote to the entry. */
   shown: unknown
   layers: Layer[]
@@ -82,7 +84,7 @@ export function applyOptimistic(
   const applied = update(current)
   let stack = byEntry.get(id)
   if (stack === undefined || (!Object.is(current, stack.shown) && !absorb(stack, entry))) {
-    stack = { base: current, since: entry?.sinceOrigin, shown: current, layers: [] }
+    stack = { base: current, since: entry?.sinceOrigin, etag: entry?.etag, shown: current, layers: [] }
     byEntry.set(id, stack)
   }
   const layer: Layer = { update, settled: false }
@@ -169,7 +171,8 @@ export function applyOptimistic(
           // base's age back (a failed mutation leaves stale data stale), and an
           // invalidation that hit the entry since, or a fetch that started
           // after our write (it reads newer data), stay in force.
-          if (entry) entry.dispatch({ data: next, sinceOrigin: own.since ?? entry.sinceOrigin })
+          // Back to the base itself, it gets its etag back too (a 304 can answer again).
+          if (entry) entry.dispatch({ data: next, sinceOrigin: own.since ?? entry.sinceOrigin, etag: Object.is(next, own.base) ? own.etag : undefined })
           else write(cache, key, segment, next, own)
         }
       } finally {
@@ -192,6 +195,8 @@ function absorb(stack: Stack, entry: QueryEntry | undefined): boolean {
     if (deepEqual(fold(base, stack.layers), current)) {
       stack.base = base
       stack.since = entry?.sinceOrigin
+      // A base merged from theirs and ours is no data the server sent.
+      stack.etag = Object.is(base, current) ? entry?.etag : undefined
       stack.shown = current
       return true
     }

@@ -115,3 +115,26 @@ describe('optimistic rollback', () => {
     off()
   })
 })
+
+describe('optimistic rollback and etags', () => {
+  it("gives the data its etag back once it is the server's data again, so the next refetch can be a 304", async () => {
+    const cache = createCache()
+    cache.set(['post'], { likes: 1 }, { etag: 'W/"1"' })
+    const layer = applyOptimistic(cache, ['post'], undefined, like)
+    expect(cache.get(['post'])?.etag).toBeUndefined()
+    layer.rollback()
+    expect(cache.get(['post'])).toMatchObject({ data: { likes: 1 }, etag: 'W/"1"' })
+    const fetcher = vi.fn(async (ctx: { etag: string | undefined }) => ({ likes: ctx.etag === 'W/"1"' ? 1 : -1 }))
+    await cache.fetch({ key: ['post'], fetcher })
+    expect(fetcher).toHaveBeenCalledWith(expect.objectContaining({ etag: 'W/"1"' }))
+  })
+
+  it('does not give a merged value an etag: no server sent it', () => {
+    const cache = createCache()
+    cache.set(['post'], { likes: 1, title: 'a' }, { etag: 'W/"1"' })
+    const layer = applyOptimistic(cache, ['post'], undefined, like)
+    cache.set<Post>(['post'], (old) => ({ ...old!, title: 'b' }), { etag: 'W/"2"' })
+    layer.rollback()
+    expect(cache.get(['post'])).toMatchObject({ data: { likes: 1, title: 'b' }, etag: undefined })
+  })
+})
