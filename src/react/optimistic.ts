@@ -164,8 +164,10 @@ export function applyOptimistic(
         own.shown = next
         if (next === undefined && now !== undefined) {
           // Back to no data: the entry goes back to pending (and its observers
-          // refetch), not to a fresh success holding undefined.
-          void cache.invalidate({ key, exact: true, predicate: (entry) => entry.segment === segment }, { mode: 'remove' })
+          // refetch), not to a fresh success holding undefined. A fetch that
+          // started after our write is that refetch: it is left to land.
+          if (entry?.flight && !entry.flight.superseded) entry.dispatch({ data: undefined, sinceOrigin: undefined })
+          else void cache.invalidate({ key, exact: true, predicate: (entry) => entry.segment === segment }, { mode: 'remove' })
         } else if (!Object.is(next, now)) {
           // Not a `set`: an undo is no news from the server. The data gets the
           // base's age back (a failed mutation leaves stale data stale), and an

@@ -101,14 +101,13 @@ describe('optimistic rollback', () => {
     const layer = applyOptimistic(cache, ['post'], undefined, like)
     let seenWhenDone: unknown
     // Someone else's change: its refetch reads after the optimistic write.
-    const done = cache.invalidate({ key: ['post'] }).then(() => (seenWhenDone = cache.get(['post'])?.data))
+    void cache.invalidate({ key: ['post'] }).then(() => (seenWhenDone = cache.get(['post'])?.data))
     await vi.advanceTimersByTimeAsync(0)
     expect(fetcher).toHaveBeenCalledTimes(2)
     layer.rollback()
     expect(cache.get(['post'])?.data).toEqual({ likes: 1 })
     calls[1]!.resolve({ likes: 7 })
     await vi.advanceTimersByTimeAsync(0)
-    await done
     expect(seenWhenDone).toEqual({ likes: 7 })
     expect(cache.get(['post'])).toMatchObject({ data: { likes: 7 }, isStale: false, isFetching: false })
     expect(fetcher).toHaveBeenCalledTimes(2)
@@ -136,5 +135,37 @@ describe('optimistic rollback and etags', () => {
     cache.set<Post>(['post'], (old) => ({ ...old!, title: 'b' }), { etag: 'W/"2"' })
     layer.rollback()
     expect(cache.get(['post'])).toMatchObject({ data: { likes: 1, title: 'b' }, etag: undefined })
+  })
+})
+
+describe('optimistic rollback onto no data', () => {
+  beforeEach(() => void vi.useFakeTimers())
+  afterEach(() => void vi.useRealTimers())
+
+  it('lets a refetch that started after the optimistic write land: the entry goes back to pending, fetching, with no extra round trip', async () => {
+    const cache = createCache({ staleTime: 60_000, retry: 0 })
+    const calls: Deferred<string[]>[] = []
+    const fetcher = vi.fn(() => {
+      const call = deferred<string[]>()
+      calls.push(call)
+      return call.promise
+    })
+    const off = observe(cache, { key: ['todos'], fetcher, staleTime: 60_000 }).subscribe(() => {})
+    await vi.advanceTimersByTimeAsync(0) // the first fetch is in flight
+    const layer = applyOptimistic(cache, ['todos'], undefined, (old) => [...((old as string[] | undefined) ?? []), 'milk'])
+    calls[0]!.resolve(['bread']) // dropped: it read before the optimistic write
+    await vi.advanceTimersByTimeAsync(0)
+    let seenWhenDone: unknown
+    void cache.invalidate({ key: ['todos'] }).then(() => (seenWhenDone = cache.get(['todos'])?.data))
+    await vi.advanceTimersByTimeAsync(0)
+    expect(fetcher).toHaveBeenCalledTimes(2)
+    layer.rollback()
+    expect(cache.get(['todos'])).toMatchObject({ data: undefined, status: 'pending', isFetching: true })
+    calls[1]!.resolve(['bread', 'eggs'])
+    await vi.advanceTimersByTimeAsync(0)
+    expect(seenWhenDone).toEqual(['bread', 'eggs'])
+    expect(cache.get(['todos'])).toMatchObject({ data: ['bread', 'eggs'], isStale: false, isFetching: false })
+    expect(fetcher).toHaveBeenCalledTimes(2)
+    off()
   })
 })
