@@ -53,7 +53,7 @@ interface Stack {
    * would have been newer): owed to that entry once every layer has settled,
    * so a local guess never passes for the server's data.
    */
-  owed?: QueryEntry
+  owed?: QueryEntry | undefined
 }
 
 export interface OptimisticLayer {
@@ -100,11 +100,20 @@ export function applyOptimistic(
     if (first < 0) {
       if (entries.get(id) !== own) return
       entries.delete(id)
-      // Not when a write from elsewhere replaced ours (it came after), when the
-      // entry is invalidated again already (its mutation's `invalidates`), nor
-      // when it was removed since (`clear()`, gc: a new one fetches anyway).
+      // Not when a write from elsewhere came since ours (the entry no longer
+      // shows what we wrote), when the entry is invalidated again already (its
+      // mutation's `invalidates`), when a fetch that started after our last
+      // write is in flight (it reads newer data), nor when the entry was
+      // removed since (`clear()`, gc: a new one fetches anyway).
       const owed = own.owed
-      if (owed && !layer.replaced && !owed.invalidated && owed === internalsOf(cache).lookup(key, segment, 'set')) {
+      if (
+        owed &&
+        !layer.replaced &&
+        !owed.invalidated &&
+        Object.is(owed.data, own.shown) &&
+        !(owed.flight && !owed.flight.superseded) &&
+        owed === internalsOf(cache).lookup(key, segment, 'set')
+      ) {
         void cache.invalidate({ key, exact: true, predicate: (entry) => entry.segment === segment })
       }
     } else if (first > 0) {
@@ -187,8 +196,8 @@ export function applyOptimistic(
 /**
  * The entry shows other data, written from elsewhere since our last write.
  * Where it kept what our layers produced, it becomes the base they go on
- * over, with that write's age (true); where it replaced it, the layers are
- * marked replaced (false).
+ * over, with that write's age, and it settles what our writes owed (true);
+ * where it replaced it, the layers are marked replaced (false).
  */
 function absorb(stack: Stack, entry: QueryEntry | undefined): boolean {
   const current = entry?.data
@@ -200,6 +209,7 @@ function absorb(stack: Stack, entry: QueryEntry | undefined): boolean {
       // A base merged from theirs and ours is no data the server sent.
       stack.etag = Object.is(base, current) ? entry?.etag : undefined
       stack.shown = current
+      stack.owed = undefined
       return true
     }
   } catch {

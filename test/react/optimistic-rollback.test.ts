@@ -113,6 +113,46 @@ describe('optimistic rollback', () => {
     expect(fetcher).toHaveBeenCalledTimes(2)
     off()
   })
+
+  for (const outcome of ['confirmed', 'rolled back'] as const) {
+    it(`owes no refetch once a write from elsewhere kept the change (${outcome})`, async () => {
+      const cache = createCache({ staleTime: 60_000, retry: 0, now: () => clock })
+      const { fetcher, calls, off } = await observedPost(cache, { likes: 1, title: 'a' }, 60_000)
+      void cache.invalidate({ key: ['post'] }) // its refetch is in flight
+      await vi.advanceTimersByTimeAsync(0)
+      const layer = applyOptimistic(cache, ['post'], undefined, like) // drops that refetch: owes it
+      calls[1]!.resolve({ likes: 1, title: 'a' })
+      await vi.advanceTimersByTimeAsync(0)
+      // A server event: the post as the server has it now, with the like and a new title.
+      cache.set(['post'], { likes: 2, title: 'b' })
+      if (outcome === 'confirmed') layer.confirm()
+      else layer.rollback()
+      await vi.advanceTimersByTimeAsync(0)
+      expect(fetcher).toHaveBeenCalledTimes(2)
+      expect(cache.get(['post'])).toMatchObject({ isStale: false, isFetching: false })
+      off()
+    })
+  }
+
+  it('owes no refetch to an entry whose fetch started after the optimistic write (it reads newer data), when the mutation fails', async () => {
+    const cache = createCache({ staleTime: 60_000, retry: 0, now: () => clock })
+    const { fetcher, calls, off, observer } = await observedPost(cache, { likes: 1 }, 60_000)
+    void cache.invalidate({ key: ['post'] })
+    await vi.advanceTimersByTimeAsync(0)
+    const layer = applyOptimistic(cache, ['post'], undefined, like) // drops that refetch: owes it
+    calls[1]!.resolve({ likes: 1 })
+    await vi.advanceTimersByTimeAsync(0)
+    const refetch = observer.refetch().catch(() => {}) // a pull to refresh: it reads after the write
+    await vi.advanceTimersByTimeAsync(0)
+    expect(fetcher).toHaveBeenCalledTimes(3)
+    layer.rollback()
+    calls[2]!.resolve({ likes: 4 })
+    await refetch
+    await vi.advanceTimersByTimeAsync(0)
+    expect(cache.get(['post'])).toMatchObject({ data: { likes: 4 }, isStale: false, isFetching: false })
+    expect(fetcher).toHaveBeenCalledTimes(3)
+    off()
+  })
 })
 
 describe('optimistic rollback and etags', () => {
