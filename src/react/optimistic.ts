@@ -39,7 +39,7 @@ interface Stack {
   /** The value without any of our layers. */
   base: unknown
   /**
-   * When the base was written (the entry's sinceOrigin then; undefined: no
+   * When the base was written (the entry's updatedAt then; undefined: no
    * data): a rollback gives the data back this age, never a fresh one.
    */
   since: number | undefined
@@ -84,7 +84,7 @@ export function applyOptimistic(
   const applied = update(current)
   let stack = byEntry.get(id)
   if (stack === undefined || (!Object.is(current, stack.shown) && !absorb(stack, entry))) {
-    stack = { base: current, since: entry?.sinceOrigin, etag: entry?.etag, shown: current, layers: [] }
+    stack = { base: current, since: ageOf(entry), etag: entry?.etag, shown: current, layers: [] }
     byEntry.set(id, stack)
   }
   const layer: Layer = { update, settled: false }
@@ -183,7 +183,7 @@ export function applyOptimistic(
           // invalidation that hit the entry since, or a fetch that started
           // after our write (it reads newer data), stay in force.
           // Back to the base itself, it gets its etag back too (a 304 can answer again).
-          if (entry) entry.dispatch({ data: next, sinceOrigin: own.since ?? entry.sinceOrigin, etag: Object.is(next, own.base) ? own.etag : undefined })
+          if (entry) entry.dispatch({ data: next, updatedAt: own.since ?? entry.updatedAt, etag: Object.is(next, own.base) ? own.etag : undefined })
           else write(cache, key, segment, next, own)
         }
       } finally {
@@ -205,7 +205,7 @@ function absorb(stack: Stack, entry: QueryEntry | undefined): boolean {
   try {
     if (deepEqual(fold(base, stack.layers), current)) {
       stack.base = base
-      stack.since = entry?.sinceOrigin
+      stack.since = ageOf(entry)
       // A base merged from theirs and ours is no data the server sent.
       stack.etag = Object.is(base, current) ? entry?.etag : undefined
       stack.shown = current
@@ -230,6 +230,11 @@ function write(cache: Cache, key: QueryKey, segment: string | undefined, value: 
   // change), for `setModelVersion` and model targets; the etag is dropped: it
   // no longer names what the entry holds.
   core.set(key, () => value, { segment }, true)
+}
+
+/** The entry's updatedAt, when it holds data (data only comes with a success). */
+function ageOf(entry: QueryEntry | undefined): number | undefined {
+  return entry?.data === undefined ? undefined : entry.updatedAt
 }
 
 function fold(base: unknown, layers: readonly Layer[]): unknown {
