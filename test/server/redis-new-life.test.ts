@@ -48,15 +48,21 @@ async function admin() {
   return client
 }
 
+/** A hub on a fresh stream (through `url`) with one client that got the sync and the event `before`. */
+async function heardOne(url: string): Promise<{ stream: string; one: HubServer; client: SseStream; before: string }> {
+  const stream = `cachet:test:${process.pid}:${++streamCount}`
+  const one = await hubOn(url, stream)
+  const client = await one.connect()
+  await client.waitFor((s) => s.messages().length === 1, 'the sync')
+  const before = await one.hub.publish(tag('before'))
+  await client.waitFor((s) => s.messages().length === 2, 'the first event')
+  return { stream, one, client, before }
+}
+
 describe('a hub whose Redis restarted without persistence', () => {
   it('delivers an event another instance stored before this hub reconnected, and keeps its streams open', async () => {
-    const stream = `cachet:test:${process.pid}:${++streamCount}`
     const through = await relay()
-    const one = await hubOn(through.url, stream)
-    const client = await one.connect()
-    await client.waitFor((s) => s.messages().length === 1, 'the sync')
-    const before = await one.hub.publish(tag('before'))
-    await client.waitFor((s) => s.messages().length === 2, 'the first event')
+    const { stream, one, client, before } = await heardOne(through.url)
 
     // Redis restarts; another instance reaches it, and publishes, before this
     // hub does. (The race the outage test in redis-store.test.ts sometimes lost.)
@@ -80,12 +86,7 @@ describe('a hub whose Redis restarted without persistence', () => {
   // XREAD after that id skips them. The reader cannot deliver them in order
   // any more: it ends its streams, and reads the new stream from its start.
   it("whose clock is behind: ends its streams (nothing of the new stream skipped on them), a reconnect gets 'unavailable', live events follow", async () => {
-    const stream = `cachet:test:${process.pid}:${++streamCount}`
-    const one = await hubOn(redis.url, stream)
-    const client = await one.connect()
-    await client.waitFor((s) => s.messages().length === 1, 'the sync')
-    const before = await one.hub.publish(tag('before'))
-    await client.waitFor((s) => s.messages().length === 2, 'the first event')
+    const { stream, one, client, before } = await heardOne(redis.url)
 
     await redis.stop()
     await redis.start()
@@ -126,12 +127,7 @@ describe('a hub whose Redis restarted without persistence', () => {
   // Here the reader may deliver 'above' (it wakes on it) before its next read
   // finds the stream no longer holds `before`: the stream then ends all the same.
   it('the same when the stream starts again under a reader that stays connected (a proxy that fails over, a FLUSHALL)', async () => {
-    const stream = `cachet:test:${process.pid}:${++streamCount}`
-    const one = await hubOn(redis.url, stream)
-    const client = await one.connect()
-    await client.waitFor((s) => s.messages().length === 1, 'the sync')
-    const before = await one.hub.publish(tag('before'))
-    await client.waitFor((s) => s.messages().length === 2, 'the first event')
+    const { stream, one, client, before } = await heardOne(redis.url)
 
     const other = await admin()
     const ms = Number(before.split('-')[0])

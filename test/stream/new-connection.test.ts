@@ -5,6 +5,7 @@ import { observe } from '../../src/core/observer'
 import type { Cache } from '../../src/core/types'
 import { broadcastInvalidations } from '../../src/stream/broadcast'
 import { connectInvalidations } from '../../src/stream/connect'
+import type { InvalidationMessage } from '../../src/stream/schema'
 import { FakeEventSource } from '../helpers/fake-event-source'
 import { cleanups, freshChannelName, nextEvent } from './two-tabs'
 
@@ -36,16 +37,21 @@ function connect(cache: Cache): FakeEventSource {
   return source
 }
 
+/** A first connection that heard the sync at id 5, then `events` (id 6 on), and was closed. */
+function heardBefore(cache: Cache, ...events: InvalidationMessage[]): void {
+  const first = new FakeEventSource(URL)
+  const connection = connectInvalidations(cache, { source: first })
+  first.open()
+  first.emit({ type: 'sync', replay: 'none' }, { id: '5' })
+  events.forEach((event, i) => first.emit(event, { id: String(6 + i) }))
+  connection.close()
+}
+
 describe('a new connection to a hub this cache heard before', () => {
   it('invalidates the active entries when the first sync is past the last event heard (the page that streams was left and shown again)', async () => {
     const { cache } = await activeCache()
     const invalidate = vi.spyOn(cache, 'invalidate')
-    const first = new FakeEventSource(URL)
-    const connection = connectInvalidations(cache, { source: first })
-    first.open()
-    first.emit({ type: 'sync', replay: 'none' }, { id: '5' })
-    first.emit({ type: 'invalidate', tags: ['elsewhere'] }, { id: '6' })
-    connection.close()
+    heardBefore(cache, { type: 'invalidate', tags: ['elsewhere'] })
     invalidate.mockClear()
 
     const second = connect(cache)
@@ -58,11 +64,7 @@ describe('a new connection to a hub this cache heard before', () => {
   it('invalidates nothing when the first sync is at the last event heard (nothing was published meanwhile)', async () => {
     const { cache } = await activeCache()
     const invalidate = vi.spyOn(cache, 'invalidate')
-    const first = new FakeEventSource(URL)
-    const connection = connectInvalidations(cache, { source: first })
-    first.open()
-    first.emit({ type: 'sync', replay: 'none' }, { id: '5' })
-    connection.close()
+    heardBefore(cache)
 
     const second = connect(cache)
     second.open()
