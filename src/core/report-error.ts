@@ -10,3 +10,14 @@ export function reportError(cache: Cache, error: Error): void {
   if (internals) internals.report(error)
   else console.error(error)
 }
+
+/**
+ * A bug in the app's own code around a call (an `onError` that throws, an
+ * updater that throws as a rollback replays it): to the cache's `onError`, or
+ * the console when it has none, never dropped (`mutate()` cannot throw it).
+ */
+export function reportBug(cache: Cache, error: Error): void {
+  const internals = internalsOf(cache, false)
+  if (internals?.options.onError) internals.report(error)
+  else console.error(error)
+}

@@ -93,6 +93,9 @@ export function applyOptimistic(
 
   const entries = byEntry
   const own = stack
+  /** This layer's entry alone: its key exactly, in its segment. */
+  const invalidateOwn = (mode?: 'remove') =>
+    void cache.invalidate({ key, exact: true, predicate: (entry) => entry.segment === segment }, mode && { mode })
   const release = () => {
     layer.settled = true
     const layers = own.layers
@@ -111,10 +114,10 @@ export function applyOptimistic(
         !layer.replaced &&
         !owed.invalidated &&
         Object.is(owed.data, own.shown) &&
-        !(owed.flight && !owed.flight.superseded) &&
+        !landing(owed) &&
         owed === internalsOf(cache).lookup(key, segment, 'set')
       ) {
-        void cache.invalidate({ key, exact: true, predicate: (entry) => entry.segment === segment })
+        invalidateOwn()
       }
     } else if (first > 0) {
       // Settled layers before every unsettled one can never be undone: they
@@ -150,7 +153,7 @@ export function applyOptimistic(
       mark?.()
       if (read && entry.flight === flight && !flight.superseded) {
         flight.superseded = true
-        if (!flight.invalidated) void cache.invalidate({ key, exact: true, predicate: (e) => e.segment === segment })
+        if (!flight.invalidated) invalidateOwn()
       }
       release()
     },
@@ -175,8 +178,8 @@ export function applyOptimistic(
           // Back to no data: the entry goes back to pending (and its observers
           // refetch), not to a fresh success holding undefined. A fetch that
           // started after our write is that refetch: it is left to land.
-          if (entry?.flight && !entry.flight.superseded) entry.dispatch({ data: undefined, sinceOrigin: undefined })
-          else void cache.invalidate({ key, exact: true, predicate: (entry) => entry.segment === segment }, { mode: 'remove' })
+          if (landing(entry)) entry.dispatch({ data: undefined, sinceOrigin: undefined })
+          else invalidateOwn('remove')
         } else if (!Object.is(next, now)) {
           // Not a `set`: an undo is no news from the server. The data gets the
           // base's age back (a failed mutation leaves stale data stale), and an
@@ -230,6 +233,11 @@ function write(cache: Cache, key: QueryKey, segment: string | undefined, value: 
   // change), for `setModelVersion` and model targets; the etag is dropped: it
   // no longer names what the entry holds.
   core.set(key, () => value, { segment }, true)
+}
+
+/** The entry has a fetch in flight whose answer will land (no write has overtaken it). */
+function landing(entry: QueryEntry | undefined): entry is QueryEntry {
+  return !!entry?.flight && !entry.flight.superseded
 }
 
 /** The entry's updatedAt, when it holds data (data only comes with a success). */

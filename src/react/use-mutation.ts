@@ -1,6 +1,7 @@
 import { useCallback, useInsertionEffect, useRef, useState } from 'react'
 import { internalsOf } from '../core/internals'
 import { matchTarget } from '../core/match'
+import { reportBug } from '../core/report-error'
 import type { Cache, InvalidationTarget, QueryKey } from '../core/types'
 import type { CacheContextValue } from './context'
 import { applyOptimistic, type OptimisticLayer } from './optimistic'
@@ -147,17 +148,6 @@ function undo(layer: OptimisticLayer | undefined, cache: Cache): void {
     // updater that throws on what the entry holds now) goes to onError.
     reportBug(cache, toError(thrown))
   }
-}
-
-/**
- * A bug in the app's own code around a call (an `onError` that throws, an
- * updater that throws as a rollback replays it): to the cache's `onError`, or
- * the console when it has none, never dropped (mutate() cannot throw it).
- */
-function reportBug(cache: Cache, error: Error): void {
-  const core = internalsOf(cache, false)
-  if (core?.options.onError) core.report(error)
-  else console.error(error)
 }
 
 function optimisticLayer<TData, TVars>(
