@@ -142,9 +142,15 @@ function land(core: CacheCore, entry: QueryEntry, flight: Flight, value: unknown
     data = isVersioned(value) ? value.data : value
     const schema = entry.query?.schema
     if (schema) {
-      const parsed = schema.safeParse(data)
-      if (parsed.success) data = parsed.data
-      else error = schemaError(entry, parsed.error)
+      // A transform or refine that throws (a bad date's toISOString) throws out
+      // of safeParse: a failure like any other, or the fetch would never land.
+      try {
+        const parsed = schema.safeParse(data)
+        if (!parsed.success) throw parsed.error
+        data = parsed.data
+      } catch (thrown) {
+        error = schemaError(entry, thrown)
+      }
     }
     patch = succeeded(data, isVersioned(value) ? value.etag : undefined, entry.query?.model, modelVersion, core.now())
   }

@@ -128,4 +128,27 @@ describe('schema failures (semantic 8)', () => {
     expect(cache.stats()).toMatchObject({ entries: 2, inFlight: 0, queued: 0, errors: 1 })
     expect(cache.get(['other'])).toMatchObject({ status: 'success', data: 'fine', isStale: false })
   })
+
+  // A zod transform or refine that throws (`new Date(text).toISOString()` on a bad
+  // date, a JSON.parse of a field) makes safeParse throw instead of failing. That
+  // left the fetch in flight for ever: isFetching stuck true, nothing reported,
+  // and every later fetch or mount joined the dead flight without asking again.
+  it('treats a schema that throws as a schema failure: the entry in error with its last data, reported, and fetched again later', async () => {
+    const onError = vi.fn<(error: Error) => void>()
+    const cache = createCache({ now: () => Date.now(), retry: 0, onError })
+    const Stamp = z.object({ at: z.string() }).transform(({ at }) => new Date(at).toISOString())
+    cache.set(['stamp'], '2026-01-01T00:00:00.000Z')
+    const fetcher = vi.fn(async () => ({ at: 'not a date' }))
+    const failed = await cache.fetch({ key: ['stamp'], schema: Stamp, fetcher }).catch((e: unknown) => e)
+    expect(failed).toBeInstanceOf(Error)
+    expect((failed as Error).message).toContain('["stamp"]')
+    expect((failed as Error).message).toContain('Invalid time value')
+    expect(cache.get(['stamp'])).toMatchObject({ status: 'error', error: failed, data: '2026-01-01T00:00:00.000Z', isFetching: false })
+    expect(onError).toHaveBeenCalledWith(failed)
+    expect(cache.stats()).toMatchObject({ inFlight: 0, errors: 1 })
+    // The next use asks the server again, and a good answer lands.
+    fetcher.mockResolvedValueOnce({ at: '2026-02-01T00:00:00.000Z' })
+    await expect(cache.fetch({ key: ['stamp'], schema: Stamp, fetcher })).resolves.toBe('2026-02-01T00:00:00.000Z')
+    expect(fetcher).toHaveBeenCalledTimes(2)
+  })
 })
