@@ -109,9 +109,11 @@ class Observer<T> implements QueryObserver<T>, Attached {
   setOptions(options: ObserverOptions<T>): void {
     const previous = this.options
     if (options === previous) return
+    // Every render's options, as the first render's: one that keeps the key may
+    // still bring a NaN staleTime (fresh for ever) or a string of tags.
+    checkQueryOptions(options as QueryOptions<unknown>, 'useCachedQuery')
     // Renders pass a new key array each time: skip hashing an element-wise identical one.
     if (options.segment !== previous.segment || !sameElements(options.key, previous.key)) {
-      checkQueryOptions(options as QueryOptions<unknown>, 'useCachedQuery')
       const hashed = hashKey(options.key)
       const id = entryId(hashed.hash, options.segment)
       if (id !== this.id) {

@@ -1,6 +1,7 @@
 // @vitest-environment node
 import { describe, expect, it, vi } from 'vitest'
 import { createCache } from '../../src/core/cache'
+import { observe } from '../../src/core/observer'
 import type { CacheOptions, QueryOptions } from '../../src/core/types'
 import { fakeTimersEachTest } from '../helpers/core'
 
@@ -182,3 +183,30 @@ describe('bad arguments to set, invalidate and setModelVersion change nothing', 
     expect(() => createCache({ models: { recommender: 3 } as never })).toThrow('recommender')
   })
 })
+
+// useCachedQuery hands every render's options to its observer. They were
+// checked only when the key or segment changed: a later render of the same
+// key with `staleTime: NaN` (a number parsed from a URL or a setting) got
+// through, and then the data counted as fresh for ever (now - updatedAt >= NaN
+// is never true) while the stale timer re-armed itself every millisecond.
+describe('bad options on a later render of the same key', () => {
+  it.each([
+    ['staleTime', { staleTime: Number.NaN }],
+    ['gcTime', { gcTime: -1 }],
+    ['retry', { retry: 1.5 }],
+    ['fetcher', { fetcher: 'https://example.test' }],
+    ['tags', { tags: 'product:42' }],
+  ])('throw an error naming %s, as on the first render, and change nothing', async (name, bad) => {
+    const cache = createCache({ now: () => Date.now() })
+    const fetcher = vi.fn(async () => 'v')
+    const observer = observe(cache, { key: ['k'], fetcher, staleTime: 1000 })
+    const detach = observer.subscribe(() => {})
+    await vi.advanceTimersByTimeAsync(0)
+    expect(() => observer.setOptions({ key: ['k'], fetcher, staleTime: 1000, ...(bad as object) })).toThrow(name)
+    observer.sync()
+    await vi.advanceTimersByTimeAsync(1000)
+    expect(cache.get(['k'])).toMatchObject({ data: 'v', isStale: true })
+    detach()
+  })
+})
+
