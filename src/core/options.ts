@@ -35,9 +35,7 @@ function checkFunction(where: string, name: string, value: unknown, optional: bo
 
 export function resolveCacheOptions(options: CacheOptions = {}): ResolvedCacheOptions {
   const where = 'createCache'
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`${where}: options must be an object, got ${options === null ? 'null' : typeof options}`)
-  }
+  checkOptionsObject(`${where}: options`, options)
   checkTime(where, 'staleTime', options.staleTime)
   checkTime(where, 'gcTime', options.gcTime)
   checkCount(where, 'retry', options.retry, 0)
@@ -45,6 +43,8 @@ export function resolveCacheOptions(options: CacheOptions = {}): ResolvedCacheOp
   checkFunction(where, 'now', options.now, true)
   checkFunction(where, 'onError', options.onError, true)
   if (options.models !== undefined) {
+    // null or a string ('r3') would throw a bare TypeError, or give models '0' and '1'.
+    checkOptionsObject(`${where}: models`, options.models)
     for (const [model, version] of Object.entries(options.models)) {
       if (typeof version !== 'string') {
         throw new TypeError(`${where}: models.${model} must be a version string, got ${typeof version}`)

@@ -182,6 +182,22 @@ describe('bad arguments to set, invalidate and setModelVersion change nothing', 
   it('a models option that is not a map of strings throws naming the model', () => {
     expect(() => createCache({ models: { recommender: 3 } as never })).toThrow('recommender')
   })
+
+  // `models: null` (a config value not loaded) threw a bare "Cannot convert
+  // undefined or null to object"; `models: 'r3'` was taken as models '0' and
+  // '1', so no query's model ever had a version.
+  it.each([
+    ['null', null, /^createCache: models must be an object, got null/],
+    ['a string', 'r3', /^createCache: models must be an object, got string r3/],
+    ['an array', ['r3'], /^createCache: models must be an object, got Array/],
+  ])('a models option that is %s throws a TypeError naming models', (_name, models, message) => {
+    expect(() => createCache({ models: models as never })).toThrow(TypeError)
+    expect(() => createCache({ models: models as never })).toThrow(message)
+  })
+
+  it('options that are an array throw a TypeError naming createCache', () => {
+    expect(() => createCache([] as never)).toThrow(/^createCache: options must be an object, got Array/)
+  })
 })
 
 // useCachedQuery hands every render's options to its observer. They were
