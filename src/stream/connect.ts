@@ -226,16 +226,20 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
         // The data is what a fetch of the entry would answer: its query's
         // schema parses it as it parses a fetch's (a date string may become a
         // Date), and data that fails it is rejected before anything changes.
-        const parsed = schemaOf(cache, message.key, message.segment)?.safeParse(message.data)
-        if (parsed) {
-          if (!parsed.success) {
+        const schema = schemaOf(cache, message.key, message.segment)
+        if (schema) {
+          try {
+            const parsed = schema.safeParse(message.data)
+            if (!parsed.success) throw parsed.error
+            message.data = parsed.data
+          } catch (thrown) {
+            // A failed parse, or a transform or refine that throws (a bad date's toISOString).
             // In the schema's own words (an app's zod has its locale), as a fetch's schema failure is;
             // a schema that is not zod (an app's own check) has its error's message.
-            const error = parsed.error as { issues?: []; message?: string } | undefined
+            const error = thrown as { issues?: []; message?: string } | undefined
             const why = error?.issues ? describeIssues(error.issues, true) : (error?.message ?? error)
             throw new Error(`set ${JSON.stringify(message.key)}: data fails its query's schema (${why})`)
           }
-          message.data = parsed.data
         }
       }
       applyOnce(cache, message, serverEvent)?.catch(report)

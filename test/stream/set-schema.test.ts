@@ -116,6 +116,24 @@ describe("a server-sent set on an entry whose query has a schema", () => {
     expect(cache.get(['count'])?.data).toBe(1)
   })
 
+  // A transform or refine that throws (new Date(text).toISOString() on a bad
+  // date) throws out of safeParse. The event was rejected and the entry kept,
+  // but the report said only "Invalid time value": not which key, nor that the
+  // query's schema refused it, as the contract's report of a failing set does.
+  it('reports a schema that throws as a schema failure naming the key, and keeps the entry', async () => {
+    const { cache, onError, source } = await setup()
+    const stamp = z.object({ at: z.string() }).transform(({ at }) => new Date(at).toISOString())
+    const observer = observe(cache, { key: ['stamp'], schema: stamp as never, fetcher: async () => ({ at: '2026-01-01T00:00:00.000Z' }) })
+    cleanups.push(observer.subscribe(() => {}))
+    await vi.waitFor(() => expect(cache.get(['stamp'])?.status).toBe('success'), { timeout: 2_000, interval: 1 })
+    const before = cache.get(['stamp'])
+    source.emit({ type: 'set', key: ['stamp'], data: { at: 'not a date' } }, { id: '14' })
+    expect(onError.mock.calls.map(([error]) => error.message)).toEqual([
+      'cachet: rejected server event 14: set ["stamp"]: data fails its query\'s schema (Invalid time value)',
+    ])
+    expect(cache.get(['stamp'])).toBe(before)
+  })
+
   it('stores the data as sent for an entry with no schema, or no query yet', async () => {
     const { cache, onError, source } = await setup()
     source.emit({ type: 'set', key: ['post', 2], data: { title: 7 } }, { id: '8' })
