@@ -29,6 +29,7 @@ const internalMembers = [
   'listeners', // CacheCore's event listeners, the stream's and stores' own
   'listener', // Observer
   'sync', // Observer: follow the options at commit
+  'renew', // Observer: its entry was removed (clear)
   'watched',
   'moving', // Observer: its options name an entry it is not attached to
   'shown', // Observer: the options of the last commit

@@ -510,7 +510,7 @@ export class CacheCore implements EntryHost {
     // entry for its key (pending), and fetches it when enabled, as after a
     // remove-mode invalidation.
     for (const observer of observers) {
-      observer.sync()
+      observer.renew()
       observer.notify()
     }
   }

@@ -82,8 +82,8 @@ export interface Attached {
   readonly refetchOnFocus: boolean | undefined
   readonly refetchOnReconnect: boolean | undefined
   notify(): void
-  /** Attach to the entry its options name (a new one if its entry was removed), and fetch it if enabled. */
-  sync(): void
+  /** Its entry was removed (clear): attach to a new one for the query it shows, and fetch it if enabled. */
+  renew(): void
 }
 
 

@@ -142,17 +142,18 @@ class Observer<T> implements QueryObserver<T>, Attached {
     // A flip to enabled fetches.
     const was = this.enabled
     this.shown = this.options
-    const entry = this.attachedTo
-    if (entry?.id !== this.id || entry.removed) {
-      // A new key while mounted, or its entry removed (clear): leave the old
-      // entry (its fetch may be aborted if nobody else waits) and never show
-      // its data for this key.
-      this.attach()
-      this.mount()
-    } else if (this.enabled && !was) this.mount()
+    // A new key while mounted: leave the old entry (its fetch may be aborted
+    // if nobody else waits) and never show its data for this key.
+    if (this.moving) this.attach()
+    else if (this.enabled && !was) this.mount()
     if (this.options.refetchInterval !== this.intervalMs) this.startInterval()
     // A render's staleTime is applied here, at commit (see QueryEntry.applyOptions).
     this.core.staleTimeChanged(this.attachedTo!)
+  }
+
+  renew(): void {
+    // The shown query's (the removed entry's), not a render's React has not committed.
+    this.attach(this.core.liveEntry(this.attachedTo!))
   }
 
   getSnapshot(): Entry<T> | undefined {
@@ -165,7 +166,6 @@ class Observer<T> implements QueryObserver<T>, Attached {
     this.listener = listener
     this.shown = this.options
     this.attach()
-    this.mount()
     this.startInterval()
     return () => {
       if (this.listener === listener) this.listener = null
@@ -189,8 +189,8 @@ class Observer<T> implements QueryObserver<T>, Attached {
     return this.core.fetchQuery(entry && entry.id !== this.id ? entry.query! : this.options, true, 'refetch') as Promise<T>
   }
 
-  private attach(): void {
-    const entry = this.core.ensureForQuery(this.options as QueryOptions<unknown>, this.hashed)
+  /** Attach to `entry` (by default the one the options name) and mount. */
+  private attach(entry = this.core.ensureForQuery(this.options as QueryOptions<unknown>, this.hashed)): void {
     if (this.attachedTo !== entry) {
       // The new entry first: the cache then never has no mounted query in between,
       // so a key change does not remove and re-add its window listeners.
@@ -198,7 +198,7 @@ class Observer<T> implements QueryObserver<T>, Attached {
       if (this.attachedTo) this.core.detach(this.attachedTo, this)
       this.attachedTo = entry
     }
-    this.entry = entry
+    this.mount()
   }
 
   /** A mount asks for data: fresh from the cache (a hit), a fetch in flight (deduped), or a new fetch. */

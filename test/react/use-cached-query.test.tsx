@@ -560,6 +560,28 @@ describe('cache.clear() while queries are mounted (a logout)', () => {
     expect(screen.getByText('solo:pending:-')).toBeTruthy()
     expect(never).not.toHaveBeenCalled()
   })
+
+  it('during a transition React holds, refetches the key on screen, not the key of the held render', async () => {
+    cache.set(['k', 1], 'one')
+    const fetcher = vi.fn(async ({ key }: FetchContext) => `fetched ${String(key[1])}`)
+    function View({ id }: { id: number }) {
+      const q = useCachedQuery({ key: ['k', id], fetcher, staleTime: 60_000 })
+      return <p>{`${id}:${q.status}:${q.data ?? '-'}`}</p>
+    }
+    // A navigation to key 2 whose page suspends: key 1 stays on screen.
+    const go = renderTransition(cache, View)
+    await act(async () => go())
+    await settle()
+    expect(screen.getByText('1:success:one')).toBeTruthy()
+    act(() => cache.clear())
+    await settle()
+    expect(fetcher.mock.calls.map(([ctx]) => ctx.key)).toEqual([['k', 1]])
+    expect(screen.getByText('1:success:fetched 1')).toBeTruthy()
+    // Still observed: a later write to the key on screen shows.
+    act(() => cache.set(['k', 1], 'uno'))
+    await settle()
+    expect(screen.getByText('1:success:uno')).toBeTruthy()
+  })
 })
 
 describe('two hooks on one key with different staleTime (a React review)', () => {
