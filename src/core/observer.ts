@@ -166,7 +166,6 @@ class Observer<T> implements QueryObserver<T>, Attached {
     this.listener = listener
     this.shown = this.options
     this.attach()
-    this.startInterval()
     return () => {
       if (this.listener === listener) this.listener = null
       this.core.batch.delete(listener)
@@ -208,6 +207,8 @@ class Observer<T> implements QueryObserver<T>, Attached {
     // StrictMode subscribes the same observer twice: one mount, counted once.
     const first = this.counted !== entry
     this.counted = entry
+    // The interval counts from here (a new key, enabled again), as TanStack Query's does.
+    this.startInterval()
     if (this.core.answer(entry, false, first) === 'miss') this.core.startFetch(entry)
   }
 

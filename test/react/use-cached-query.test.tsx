@@ -220,6 +220,37 @@ describe('useCachedQuery', () => {
     expect(fetcher).toHaveBeenCalledTimes(2)
   })
 
+  it('counts refetchInterval from the fetch a new key or enabling starts, as TanStack Query does (no refetch right after it)', async () => {
+    const fetcher = vi.fn(async ({ key }: FetchContext) => `page ${String(key[1])}`)
+    function View({ page, enabled = true }: { page: number; enabled?: boolean }) {
+      const q = useCachedQuery({ key: ['feed', page], fetcher, enabled, refetchInterval: 1_000, staleTime: 60_000 })
+      return <p>{`${q.data ?? '-'}`}</p>
+    }
+    const pages = () => fetcher.mock.calls.map(([ctx]) => ctx.key[1])
+    const view = renderWith(cache, <View page={1} />)
+    await settle()
+    await elapse(900)
+    // The next page 900 ms into the interval: fetched now, and again a full interval later.
+    view.rerender(<View page={2} />)
+    await settle()
+    expect(screen.getByText('page 2')).toBeTruthy()
+    await elapse(500)
+    expect(pages()).toEqual([1, 2])
+    await elapse(500)
+    expect(pages()).toEqual([1, 2, 2])
+
+    // A dependent query turned on 900 ms into the interval: likewise.
+    view.rerender(<View page={3} enabled={false} />)
+    await elapse(900)
+    view.rerender(<View page={3} />)
+    await settle()
+    expect(screen.getByText('page 3')).toBeTruthy()
+    await elapse(500)
+    expect(pages()).toEqual([1, 2, 2, 3])
+    await elapse(500)
+    expect(pages()).toEqual([1, 2, 2, 3, 3])
+  })
+
   it('refetches a stale query on window focus and on reconnect, unless turned off', async () => {
     let n = 0
     const fetcher = vi.fn(async () => ++n)
