@@ -120,10 +120,19 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
   function write(connection: Connection, frame: string): void {
     const { res } = connection
     // Checked before writing: what is still buffered from earlier writes is
-    // what the client failed to read. One event larger than the limit (a big
-    // `set`) is written whole, not taken for a stalled client.
-    if (connection.live && res.writableLength > connection.bufferLimit) return void res.destroy()
+    // what the client failed to read.
+    const before = res.writableLength
+    if (connection.live) {
+      if (before > connection.bufferLimit) return void res.destroy()
+      // What the client has read since is no longer owed: the limit follows the buffer down.
+      connection.bufferLimit = Math.min(connection.bufferLimit, before + maxBufferedBytes)
+    }
     res.write(frame)
+    // One event larger than the allowance (a big `set`) is written whole, and
+    // the allowance counts from its end: a client reading it is not taken for
+    // a stalled one when an event or heartbeat follows before it has read it.
+    const after = res.writableLength
+    if (after - before > maxBufferedBytes) connection.bufferLimit = Math.max(connection.bufferLimit, after + maxBufferedBytes)
   }
 
   function startHeartbeat(): void {
