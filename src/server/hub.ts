@@ -249,7 +249,11 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
       send(connection, event)
       // A replay larger than the allowance goes out as the client reads it:
       // one that never reads holds about 1 MiB here, not the whole replay.
-      if (connection.res.writableLength > maxBufferedBytes) await drained(connection.res)
+      // Sockets that buffer more before they ask to drain (a larger
+      // `highWaterMark`) emit no 'drain' until then: waiting earlier would hang.
+      // (Node's HTTP/2 compatibility response has no writableNeedDrain.)
+      const { res } = connection
+      if (res.writableLength > maxBufferedBytes && res.writableNeedDrain !== false) await drained(res)
     }
     return 'complete'
   }

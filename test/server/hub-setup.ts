@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http'
+import { createServer, type Server, type ServerOptions } from 'node:http'
 import { createInvalidationHub, type InvalidationHub, type InvalidationHubOptions } from '../../src/server'
 import { openStream, urlOf, type SseStream } from './sse-client'
 
@@ -12,9 +12,9 @@ export interface HubServer {
   stop(): Promise<void>
 }
 
-export async function startHub(options: InvalidationHubOptions = {}): Promise<HubServer> {
+export async function startHub(options: InvalidationHubOptions = {}, serverOptions: ServerOptions = {}): Promise<HubServer> {
   const hub = createInvalidationHub(options)
-  const server = createServer(hub.handler)
+  const server = createServer(serverOptions, hub.handler)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(0, '127.0.0.1', resolve)

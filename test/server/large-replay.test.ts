@@ -1,5 +1,5 @@
 // @vitest-environment node
-import type { ServerResponse } from 'node:http'
+import type { ServerOptions, ServerResponse } from 'node:http'
 import { connect as connectSocket } from 'node:net'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { heartbeatFrame } from '../../src/server/sse'
@@ -19,9 +19,9 @@ afterEach(async () => {
 })
 
 /** A hub holding 48 `set` events of `size` characters each after a first event. */
-async function withLargeStore(size: number): Promise<{ running: HubServer; first: string; responses: ServerResponse[] }> {
+async function withLargeStore(size: number, serverOptions: ServerOptions = {}): Promise<{ running: HubServer; first: string; responses: ServerResponse[] }> {
   const big = 'x'.repeat(size)
-  const hub = await startHub({ heartbeatMs: 20 })
+  const hub = await startHub({ heartbeatMs: 20 }, serverOptions)
   const responses: ServerResponse[] = []
   hub.server.prependListener('request', (_req, res) => responses.push(res))
   const first = await hub.hub.publish({ type: 'invalidate', tags: ['first'] })
@@ -60,5 +60,18 @@ describe('a large replay', () => {
     expect(messages).toHaveLength(49)
     expect(messages.slice(0, 48).map((message) => (message.key as unknown[])[1])).toEqual([...Array(48).keys()])
     expect(messages[48]).toEqual({ type: 'sync', replay: 'complete' })
+  })
+
+  // With sockets that buffer more than 1 MiB before asking to drain (Node's
+  // `highWaterMark` server option, or stream.setDefaultHighWaterMark), the
+  // replay waited at 1 MiB for a 'drain' that is never emitted: the client
+  // got the first MiB and then nothing, no sync and no live event, at every
+  // reconnect for as long as the replay stayed that large.
+  it('reaches a client that reads on a server whose sockets buffer more than 1 MiB', async () => {
+    const setup = await withLargeStore(64 * 1024, { highWaterMark: 8 * MiB })
+    running = setup.running
+    const stream = await running.connect({ 'Last-Event-ID': setup.first })
+    await stream.waitFor((s) => s.messages().some(({ message }) => message.type === 'sync'), 'the sync', 5_000)
+    expect(stream.messages()).toHaveLength(49)
   })
 })
