@@ -82,13 +82,17 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
       if (!connection.live) {
         // Parked until its replay is written. A client that stops reading
         // mid-replay never gets there: past the allowance it is dropped, as a
-        // live one is, and its reconnect replays from the store.
-        frame ??= encodeEvent(event.id, event.message)
-        connection.parkedBytes += frame.length
+        // live one is, and its reconnect replays from the store. Checked before
+        // parking, as a live write is: one event larger than the allowance
+        // (a big `set`) is parked whole.
         if (connection.parkedBytes > maxBufferedBytes) {
           forget(connection)
           connection.res.destroy()
-        } else connection.pending.push(event)
+          continue
+        }
+        frame ??= encodeEvent(event.id, event.message)
+        connection.parkedBytes += frame.length
+        connection.pending.push(event)
         continue
       }
       if (!advance(connection, event.id)) continue

@@ -36,6 +36,24 @@ describe('events stored while a client connects', () => {
     expect(a.raw).not.toContain('secret-B')
   })
 
+  // Over 1 MiB parked drops a client stalled in its replay (parked-growth.test.ts),
+  // but one event larger than that is no stalled client, as it is none live
+  // (big-live-event.test.ts). Before, every client that was connecting when a
+  // big `set` was published (its replay or the store's head being read) was
+  // dropped, reconnected and was sent the event again by replay.
+  it('include one event larger than the 1 MiB allowance, and the stream stays open', async () => {
+    const { store, gate, reading } = gatedStore({ headBeforeGate: true })
+    running = await startHub({ store })
+    const client = await running.connect()
+    await reading.promise
+    const big = await running.hub.publish({ type: 'set', key: ['big'], data: 'x'.repeat(2 * 1024 * 1024) })
+    gate.resolve()
+    const whole = (raw: string) => raw.endsWith('\n\n') && raw.includes(`id: ${big}\n`)
+    await client.waitFor((s) => s.isEnded || whole(s.raw), 'the parked big event (or the stream ending)', 5_000)
+    expect(client.isEnded).toBe(false)
+    expect(client.messages().map(({ id, message }) => [id, message.type])).toEqual([[undefined, 'sync'], [big, 'set']])
+  })
+
   it("never moves the client's last event id back: a heartbeat after parked events carries the newest", async () => {
     // The head is read before the publishes below, so the parked events are newer than it.
     const { store, gate, reading } = gatedStore({ headBeforeGate: true })
