@@ -196,8 +196,9 @@ export class QueryEntry implements Indexable {
     this.query = options
     if (options.staleTime !== staleTime && !rendering) this.host.staleTimeChanged(this)
     if (options.tags !== undefined) this.applyTags(options.tags)
-    // Until it has data, the entry names the model its query names.
-    if (options.model !== model && this.status !== 'success') this.silently({ model: options.model })
+    // Until it has data, the entry names the model its query names (data kept
+    // under an error is still its producer's).
+    if (options.model !== model && this.sinceOrigin === undefined) this.silently({ model: options.model })
   }
 
   /** What the entry depends on; re-indexed without notifying observers. */

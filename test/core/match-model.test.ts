@@ -47,4 +47,17 @@ describe('model matching follows the data the entry holds', () => {
     await cache.fetch({ key: ['k'], model: 'm', fetcher: async () => 'm-again' })
     expect(cache.get(['k'])).toMatchObject({ data: 'm-again', model: 'm', modelVersion: 'v2' })
   })
+
+  it("keeps naming the model of the data it holds while an error stands, when its query moves to another model", async () => {
+    const cache = createCache({ retry: 0, models: { m: 'v1', n: 'w1' }, now: () => Date.now() })
+    await cache.fetch({ key: ['k'], model: 'm', fetcher: async () => 'm-answer' })
+    await cache.fetch({ key: ['k'], model: 'm', fetcher: async () => Promise.reject(new Error('down')) }).catch(() => {})
+    // Its query now names n, and n's fetch fails too: the data shown is still m@v1's answer.
+    const failed = cache.fetch({ key: ['k'], model: 'n', fetcher: async () => Promise.reject(new Error('down')) })
+    await expect(failed).rejects.toThrow('down')
+    expect(cache.get(['k'])).toMatchObject({ data: 'm-answer', status: 'error', model: 'm', modelVersion: 'v1' })
+    // Rolling back m@v1 drops that answer.
+    await expect(cache.invalidate({ model: 'm', modelVersion: 'v1' }, { mode: 'remove' })).resolves.toBe(1)
+    expect(cache.get(['k'])?.data).toBeUndefined()
+  })
 })
