@@ -161,6 +161,31 @@ describe('concurrency (semantic 6)', () => {
     expect(cache.stats()).toMatchObject({ fetches: 1, inFlight: 0, queued: 0 })
   })
 
+  it('a remove-mode invalidation of an entry whose fetch waits in the queue keeps its place: no starvation, no second fetch', async () => {
+    const cache = createCache({ now: () => Date.now(), maxConcurrentFetches: 1, staleTime: 60_000 })
+    const { fetcher, calls, call } = controlledFetcher<string>()
+    void cache.fetch({ key: ['a'], fetcher }) // holds the only slot
+    cache.set(['b'], 'old b')
+    void cache.invalidate({ key: ['b'] })
+    observe(cache, { key: ['b'], fetcher }).subscribe(() => {}) // stale: its refetch waits behind a
+    observe(cache, { key: ['c'], fetcher }).subscribe(() => {}) // …and c's behind it
+    await flush()
+    // Server events drop b's data again and again while its fetch waits: that fetch
+    // has not called its fetcher, so its answer will come after every one of them.
+    const removes = [1, 2, 3].map(() => track(cache.invalidate({ key: ['b'] }, { mode: 'remove' })))
+    expect(cache.get(['b'])).toMatchObject({ data: undefined, status: 'pending', isFetching: true })
+    expect(cache.stats()).toMatchObject({ inFlight: 1, queued: 2 })
+    call(0).resolve('a')
+    await flush()
+    expect(calls.map((started) => started.ctx.key[0])).toEqual(['a', 'b']) // first in, first out
+    expect(calls[1]!.ctx.etag).toBeUndefined()
+    call(1).resolve('new b')
+    await flush()
+    expect(cache.get(['b'])).toMatchObject({ data: 'new b', isStale: false })
+    for (const removed of removes) expect(removed).toEqual({ settled: true, value: 1 })
+    expect(calls.map((started) => started.ctx.key[0])).toEqual(['a', 'b', 'c'])
+  })
+
   it('gives back the place of a fetch aborted while it waited in the queue', async () => {
     const cache = createCache({ now: () => Date.now(), maxConcurrentFetches: 1 })
     const { fetcher, calls, call } = controlledFetcher<string>()
