@@ -425,8 +425,9 @@ export class CacheCore implements EntryHost {
     const flight = entry.flight
     if (mode === 'remove') {
       // The data must never be shown again, not even by a fetch already in flight. One
-      // still queued calls its fetcher after this: it stays, in its place in the queue.
-      if (flight?.startedWith !== null) this.supersede(entry)
+      // still queued calls its fetcher after this (and after a write that superseded
+      // it): it is the refetch, in its place in the queue.
+      if (flight) flight.superseded = flight.startedWith !== null
       entry.dispatch({ data: undefined, error: undefined, sinceOrigin: undefined, etag: undefined, modelVersion: undefined })
     } else {
       // A fetch still queued (its fetcher not called yet) will answer after this: it is the
@@ -441,7 +442,8 @@ export class CacheCore implements EntryHost {
     if (current && current !== flight) return current.joinable.catch(noop)
     // Its follow-up settles when this fetch does, or is aborted (a fetcher that
     // ignores the signal may answer much later), or when the fetch that replaced it does.
-    if (flight && (mode === 'stale' || flight.startedWith === null)) return this.followUpOf(flight)
+    // After a remove, only a fetch still queued (not superseded above) is waited for.
+    if (flight && (mode === 'stale' || !flight.superseded)) return this.followUpOf(flight)
     return (this.startFetch(entry).over ??= deferred()).promise
   }
 

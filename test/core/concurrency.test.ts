@@ -186,6 +186,25 @@ describe('concurrency (semantic 6)', () => {
     expect(calls.map((started) => started.ctx.key[0])).toEqual(['a', 'b', 'c'])
   })
 
+  it('a remove-mode invalidation after a set that superseded a queued fetch makes that fetch the refetch, in its place', async () => {
+    const cache = createCache({ now: () => Date.now(), maxConcurrentFetches: 1 })
+    const { fetcher, calls, call } = controlledFetcher<string>()
+    void cache.fetch({ key: ['a'], fetcher }) // holds the only slot
+    observe(cache, { key: ['b'], fetcher }).subscribe(() => {}) // waits behind a
+    observe(cache, { key: ['c'], fetcher }).subscribe(() => {}) // …and c behind b
+    cache.set(['b'], 'pushed') // a server event (or an optimistic write)
+    const removed = track(cache.invalidate({ key: ['b'] }, { mode: 'remove' })) // …then dropped
+    await flush()
+    call(0).resolve('a')
+    await flush()
+    expect(calls.map((started) => started.ctx.key[0])).toEqual(['a', 'b'])
+    call(1).resolve('b')
+    await flush()
+    expect(cache.get(['b'])).toMatchObject({ data: 'b', status: 'success' })
+    expect(removed).toEqual({ settled: true, value: 1 })
+    expect(calls.map((started) => started.ctx.key[0])).toEqual(['a', 'b', 'c'])
+  })
+
   it('gives back the place of a fetch aborted while it waited in the queue', async () => {
     const cache = createCache({ now: () => Date.now(), maxConcurrentFetches: 1 })
     const { fetcher, calls, call } = controlledFetcher<string>()
