@@ -188,8 +188,9 @@ export class CacheCore implements EntryHost {
   answer(entry: QueryEntry, force: boolean, count: boolean): 'hit' | 'join' | 'miss' {
     entry.restamp()
     // Fresh data answers even while a background refetch runs (a refetchInterval
-    // under staleTime): the caller need not wait for it, nor fail with it.
-    const how = !force && entry.status === 'success' && !entry.isStale ? 'hit' : entry.flight ? 'join' : 'miss'
+    // under staleTime), or after one failed: the caller need not wait for it, nor
+    // fail with it. Fresh implies data (no success is stale).
+    const how = !force && !entry.isStale ? 'hit' : entry.flight ? 'join' : 'miss'
     if (count) {
       if (how === 'hit') this.counters.hits++
       else this.counters.misses++

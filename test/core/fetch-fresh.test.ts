@@ -32,6 +32,40 @@ describe('fetch() answers fresh data from the cache while a background refetch r
     detach()
   })
 
+  it('keeps answering the fresh data after that refetch failed, as fetch() and as a mount, until staleTime passes', async () => {
+    const cache = createCache({ now: () => Date.now(), staleTime: 60_000, retry: 0, onError: () => {} })
+    const { fetcher, calls, call } = controlledFetcher<string>()
+    const query = { key: ['prices'], fetcher, refetchInterval: 10_000 }
+    const detach = observe(cache, query).subscribe(() => {})
+    await flush()
+    call(0).resolve('v1')
+    await flush()
+    await vi.advanceTimersByTimeAsync(10_000)
+    call(1).reject(new Error('network down')) // the poll fails: the error stands, the data is 10 s old
+    await flush()
+    expect(cache.get(['prices'])).toMatchObject({ data: 'v1', status: 'error', isStale: false, isFetching: false })
+
+    // A loader (fetch()) and another component (a mount) ask for data at most a minute old: they have it.
+    const before = cache.stats()
+    const loaded = track(cache.fetch({ key: ['prices'], fetcher }))
+    const detachOther = observe(cache, { key: ['prices'], fetcher }).subscribe(() => {})
+    await flush()
+    expect(loaded).toEqual({ settled: true, value: 'v1' })
+    expect(calls).toHaveLength(2) // no fetcher run for either
+    expect(cache.stats()).toMatchObject({ hits: before.hits + 2, misses: before.misses })
+
+    // Stale: a fetch() asks the server again.
+    detach() // (the poll stops)
+    await vi.advanceTimersByTimeAsync(50_000)
+    const later = track(cache.fetch({ key: ['prices'], fetcher }))
+    await flush()
+    expect(calls).toHaveLength(3)
+    call(2).resolve('v2')
+    await flush()
+    expect(later).toEqual({ settled: true, value: 'v2' })
+    detachOther()
+  })
+
   it('still joins the refetch in flight when the cached data is stale, missing, or refetch() forces it', async () => {
     const cache = createCache({ now: () => Date.now(), staleTime: 60_000, retry: 0 })
     const { fetcher, call } = controlledFetcher<string>()
