@@ -11,9 +11,10 @@ type InvalidateMessage = Extract<InvalidationMessage, { type: 'invalidate' }>
  * fields the message gives are copied, so an absent field never reaches the
  * cache as `undefined`. `all: true` adds nothing: it is the explicit consent to
  * an empty target (`{}` hits every entry), and with other fields present it
- * means "all of those" (fields AND together, as everywhere else).
+ * means "all of those" (fields AND together, as everywhere else). The relay
+ * copies a target's fields into its message the same way (a predicate is left out).
  */
-export function targetOf(message: InvalidateMessage): InvalidationTarget {
+export function targetOf(message: InvalidateMessage | InvalidationTarget): InvalidationTarget {
   return given(message, ['key', 'exact', 'tags', 'segment', 'model', 'modelVersion'])
 }
 

@@ -1,7 +1,7 @@
 import { reportError } from '../core/report-error'
 import type { Cache, CacheEvent, InvalidationMode, InvalidationTarget } from '../core/types'
 import { coveredHere, eventBeingApplied } from './applied-events'
-import { applyOnce } from './apply-message'
+import { applyOnce, targetOf } from './apply-message'
 import { MAX_LENGTH, parseRelayEnvelope, type RelayMessage } from './relay-envelope'
 import { parseInvalidationMessage, type InvalidationMessage } from './schema'
 
@@ -109,17 +109,17 @@ function toMessage(event: CacheEvent): InvalidationMessage | undefined {
   return undefined
 }
 
+type InvalidateMessage = Extract<InvalidationMessage, { type: 'invalidate' }>
+
 function invalidateMessage(target: InvalidationTarget, mode: InvalidationMode): InvalidationMessage | undefined {
   if (target.predicate) return undefined
-  const message: Extract<InvalidationMessage, { type: 'invalidate' }> = { type: 'invalidate', mode }
-  if (target.key !== undefined) message.key = [...target.key]
-  if (target.exact !== undefined) message.exact = target.exact
-  if (target.tags !== undefined) message.tags = [...target.tags]
-  if (target.segment !== undefined) message.segment = target.segment
-  if (target.model !== undefined) message.model = target.model
-  if (target.modelVersion !== undefined) message.modelVersion = target.modelVersion
-  // `{}` meant "everything" here; the wire form says so explicitly.
+  // The target's given fields, as a received message's become a target.
+  const message: InvalidateMessage = { type: 'invalidate', mode, ...(targetOf(target) as Partial<InvalidateMessage>) }
   const { key, tags, segment, model, modelVersion } = message
+  // Plain copies: postMessage cannot clone an array in a Proxy (an observable store's).
+  if (key) message.key = [...key]
+  if (tags) message.tags = [...tags]
+  // `{}` meant "everything" here; the wire form says so explicitly.
   if ([key, tags, segment, model, modelVersion].every((field) => field === undefined)) message.all = true
   return message
 }

@@ -98,6 +98,18 @@ describe('broadcastInvalidations: sending', () => {
     ])
   })
 
+  it('sends a key and tags held in a Proxy (an observable store) as plain arrays, which postMessage can clone', async () => {
+    const name = freshChannelName('cachet-test')
+    const { cache, emit } = recordingCache()
+    const consoleError = vi.spyOn(console, 'error').mockImplementation(() => {})
+    cleanups.push(() => consoleError.mockRestore())
+    const tab = otherTab(name)
+    relay(cache, name)
+    emit(invalidated({ key: new Proxy(['recs'], {}), tags: new Proxy(['product:42'], {}) }))
+    expect(await tab.receive(1)).toEqual([{ type: 'invalidate', mode: 'stale', key: ['recs'], tags: ['product:42'] }])
+    expect(consoleError).not.toHaveBeenCalled()
+  })
+
   it('does not send an invalidation with a predicate (dropping it would widen the invalidation)', async () => {
     const name = freshChannelName('cachet-test')
     const { cache, emit } = recordingCache()
