@@ -1,6 +1,6 @@
 import { reportError } from '../core/report-error'
 import type { Cache, CacheEvent, InvalidationMode, InvalidationTarget } from '../core/types'
-import { coveredHere, eventBeingApplied } from './applied-events'
+import { coveredHere, eventBeingApplied, forgetStream } from './applied-events'
 import { applyOnce, targetOf } from './apply-message'
 import { MAX_LENGTH, parseRelayEnvelope, type RelayMessage } from './relay-envelope'
 import { parseInvalidationMessage, type InvalidationMessage } from './schema'
@@ -76,12 +76,18 @@ export function broadcastInvalidations(cache: Cache, options: BroadcastOptions =
     }
     const envelope = parseRelayEnvelope(event.data)
     if (!envelope.ok) return reject(envelope.reason)
-    if (coveredHere(cache, envelope.serverEvent)) return
+    const serverEvent = envelope.serverEvent
+    if (coveredHere(cache, serverEvent)) return
+    // A reconnect without a sync id: the sending tab's server may have
+    // restarted and count 1, 2, 3 again, and that tab forgot the stream's ids
+    // (see connect.ts); so does this one, or it would skip the new events as
+    // copies of the old ones it was relayed.
+    if (serverEvent?.id.startsWith('sync:?')) forgetStream(cache, serverEvent.stream)
     applying.set(cache, (applying.get(cache) ?? 0) + 1)
     try {
       // Skipped when this tab's own stream applied that event first; recorded
       // otherwise, so the stream skips its copy when it comes.
-      applyOnce(cache, message, envelope.serverEvent)?.catch((error: unknown) => reportError(cache, asError(error)))
+      applyOnce(cache, message, serverEvent)?.catch((error: unknown) => reportError(cache, asError(error)))
     } catch (error) {
       reject(asError(error).message)
     } finally {
