@@ -23,7 +23,7 @@ export interface Deferred {
 }
 
 /** A flight's promise until its fetch has started (shared: no promise per fetch for it). */
-const STARTING: Promise<unknown> = Promise.resolve()
+const STARTING: Promise<unknown> = /* @__PURE__ */ Promise.resolve()
 
 /** One fetch in flight for an entry. */
 export class Flight {

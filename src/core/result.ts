@@ -1,7 +1,7 @@
 import type { NotModified, Versioned } from './types'
 
-const VERSIONED = Symbol.for('cachet.versioned')
-const NOT_MODIFIED = Symbol.for('cachet.notModified')
+const VERSIONED = /* @__PURE__ */ Symbol.for('cachet.versioned')
+const NOT_MODIFIED = /* @__PURE__ */ Symbol.for('cachet.notModified')
 
 /** A fetcher result together with the ETag the server sent for it. */
 export function versioned<T>(data: T, etag: string): Versioned<T> {
@@ -10,7 +10,7 @@ export function versioned<T>(data: T, etag: string): Versioned<T> {
 }
 
 /** The fetcher's "304": keep the cached data, mark it fresh, no re-render. */
-export const notModified: NotModified = Object.freeze({ [NOT_MODIFIED]: true }) as unknown as NotModified
+export const notModified: NotModified = /* @__PURE__ */ Object.freeze({ [NOT_MODIFIED]: true }) as unknown as NotModified
 
 export function isVersioned(value: unknown): value is Versioned<unknown> {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[VERSIONED] === true

@@ -9,7 +9,7 @@ export type Cancel = () => void
  * inline in their object, while a Date.now()-sized number is a 16-byte heap
  * object of its own (one per cached entry).
  */
-export const ORIGIN = Date.now()
+export const ORIGIN = /* @__PURE__ */ Date.now()
 
 /** `n` as a small integer when it is one (arithmetic on Date.now() leaves even an integral result a heap number). */
 export function small(n: number): number {

@@ -6,7 +6,7 @@ import { sameElements } from './key'
  */
 export type KeptTags = string | readonly string[]
 
-const NO_TAGS: readonly string[] = Object.freeze([])
+const NO_TAGS: readonly string[] = /* @__PURE__ */ Object.freeze([])
 
 export function keepTags(tags: readonly string[] | undefined): KeptTags {
   return tags?.length === 1 ? tags[0]! : tags?.length ? Object.freeze([...tags]) : NO_TAGS

@@ -7,4 +7,4 @@ export interface CacheContextValue {
   segment: string | undefined
 }
 
-export const CacheContext = createContext<CacheContextValue | null>(null)
+export const CacheContext = /* @__PURE__ */ createContext<CacheContextValue | null>(null)

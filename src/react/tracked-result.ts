@@ -37,7 +37,7 @@ interface QueryState<S> {
 }
 
 /** The state of a query with no entry yet, no select and no placeholder: shared by every such hook. */
-const NO_ENTRY: QueryState<never> = Object.freeze({
+const NO_ENTRY: QueryState<never> = /* @__PURE__ */ Object.freeze({
   data: undefined,
   error: undefined,
   status: 'pending',
