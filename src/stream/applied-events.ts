@@ -31,6 +31,14 @@ interface Registry {
 
 const registries = new WeakMap<Cache, Registry>()
 
+/**
+ * What the running apply changes: the target it passes to invalidate(), or
+ * the model whose version it sets. A cache event about anything else (an
+ * app's listener reacting to the apply) is not the server event's change.
+ * One for all caches: an apply runs synchronously, and starts none inside it.
+ */
+let change: unknown
+
 function registryOf(cache: Cache): Registry {
   let registry = registries.get(cache)
   if (!registry) {
@@ -63,11 +71,17 @@ export function applyingEvent<T>(cache: Cache, event: ServerEvent, apply: () => 
   }
   const outer = registry.current
   registry.current = event
+  change = undefined
   try {
     return apply()
   } finally {
     registry.current = outer
   }
+}
+
+/** Names `value` as what the running apply changes (see `change`), and returns it. */
+export function changing<T>(value: T): T {
+  return (change = value)
 }
 
 /**
@@ -93,9 +107,13 @@ export function lastHeard(cache: Cache, stream: string): string | undefined {
   return last
 }
 
-/** The server event whose apply is running on `cache` right now, if any. */
-export function eventBeingApplied(cache: Cache): ServerEvent | undefined {
-  return registries.get(cache)?.current
+/**
+ * The server event whose apply is running on `cache` right now, if any, and
+ * if what it changes is `changed` (see `change`; an apply that names nothing
+ * matches a call without it).
+ */
+export function eventBeingApplied(cache: Cache, changed?: unknown): ServerEvent | undefined {
+  return changed === change ? registries.get(cache)?.current : undefined
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Cache, InvalidationTarget } from '../core/types'
-import { applyingEvent, wasApplied, type ServerEvent } from './applied-events'
+import { applyingEvent, changing, wasApplied, type ServerEvent } from './applied-events'
 import type { InvalidationMessage } from './schema'
 
 /** The messages that change a cache; `sync` is the connection's business. */
@@ -34,9 +34,9 @@ function given<T extends object, K extends keyof T>(from: T, fields: readonly K[
 export function applyMessage(cache: Cache, message: CacheMessage): Promise<number> | undefined {
   switch (message.type) {
     case 'invalidate':
-      return cache.invalidate(targetOf(message), message.mode ? { mode: message.mode } : undefined)
+      return cache.invalidate(changing(targetOf(message)), message.mode ? { mode: message.mode } : undefined)
     case 'model-version':
-      cache.setModelVersion(message.model, message.version, message.policy ? { policy: message.policy } : undefined)
+      cache.setModelVersion(changing(message.model), message.version, message.policy ? { policy: message.policy } : undefined)
       return undefined
     case 'set': {
       // JSON never yields a function, so `data` is never taken for an updater.

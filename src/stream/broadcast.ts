@@ -48,7 +48,8 @@ export function broadcastInvalidations(cache: Cache, options: BroadcastOptions =
     if (applying.get(cache)) return
     const message: RelayMessage | undefined = toMessage(event)
     if (!message) return
-    const serverEvent = eventBeingApplied(cache)
+    // Only the apply's own change: not one an app's listener made meanwhile.
+    const serverEvent = eventBeingApplied(cache, event.type === 'invalidated' ? event.target : event.type === 'model-version' && event.model)
     // Other tabs refuse a tag past MAX_LENGTH (a token in the stream's url can
     // be longer): the change then goes untagged, costing at most one fetch more.
     if (serverEvent && serverEvent.id.length <= MAX_LENGTH && serverEvent.stream.length <= MAX_LENGTH) {

@@ -3,7 +3,7 @@ import { internalsOf } from '../core/internals'
 import { reportError } from '../core/report-error'
 import { after, type Cancel } from '../core/scheduler'
 import type { Cache, QueryKey, QueryOptions } from '../core/types'
-import { applyingEvent, forgetStream, lastHeard, ownStream, reconnectEvent, wasApplied, type ServerEvent } from './applied-events'
+import { applyingEvent, changing, forgetStream, lastHeard, ownStream, reconnectEvent, wasApplied, type ServerEvent } from './applied-events'
 import { applyOnce } from './apply-message'
 import { describeIssues, parseInvalidationMessage } from './schema'
 
@@ -138,7 +138,7 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
   const invalidateActive = (sync?: ServerEvent) => {
     const event = reconnectEvent(stream, sync)
     if (wasApplied(cache, event)) return
-    applyingEvent(cache, event, () => void cache.invalidate({}).catch(report))
+    applyingEvent(cache, event, () => void cache.invalidate(changing({})).catch(report))
   }
 
   const onOpen = () => {
