@@ -261,6 +261,9 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
       if (closed) return
       closed = true
       disown?.()
+      // Closed before its first sync could use `before` (the user came back to
+      // the page and left again while it connected): the next connection gets it.
+      if (before !== undefined && lastHeard(cache, stream) === undefined) applyingEvent(cache, { id: before, stream }, () => {})
       retry?.()
       listen('removeEventListener')
       if (owned) source.close()

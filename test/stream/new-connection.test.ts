@@ -61,6 +61,26 @@ describe('a new connection to a hub this cache heard before', () => {
     expect(cache.get(['recs'])?.isStale).toBe(true)
   })
 
+  it('still invalidates after a connection in between closed before its first sync (the user came back and left again while it connected)', async () => {
+    const { cache } = await activeCache()
+    const invalidate = vi.spyOn(cache, 'invalidate')
+    heardBefore(cache, { type: 'invalidate', tags: ['elsewhere'] })
+    // Meanwhile an event was published, and two connections came and went:
+    // one closed before it opened, one after it opened but before its sync.
+    connectInvalidations(cache, { source: new FakeEventSource(URL) }).close()
+    const early = new FakeEventSource(URL)
+    const closedEarly = connectInvalidations(cache, { source: early })
+    early.open()
+    closedEarly.close()
+    invalidate.mockClear()
+
+    const last = connect(cache)
+    last.open()
+    last.emit({ type: 'sync', replay: 'none' }, { id: '9' })
+    expect(invalidate).toHaveBeenCalledExactlyOnceWith({})
+    expect(cache.get(['recs'])?.isStale).toBe(true)
+  })
+
   it('invalidates nothing when the first sync is at the last event heard (nothing was published meanwhile)', async () => {
     const { cache } = await activeCache()
     const invalidate = vi.spyOn(cache, 'invalidate')
