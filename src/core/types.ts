@@ -90,7 +90,7 @@ export interface Entry<T> {
   /** Clock time of the last success, 0 if none. */
   readonly updatedAt: number
   readonly etag: string | undefined
-  /** The model that produced the data, if the query names one. */
+  /** The model that produced the data: the query's for fetched data, `set`'s `model` option for set data (none without it). */
   readonly model: string | undefined
   /** The version of that model that produced the data. */
   readonly modelVersion: string | undefined

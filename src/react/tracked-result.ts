@@ -5,7 +5,8 @@ import { observe, type ObserverOptions, type QueryObserver } from '../core/obser
  * What `useCachedQuery` returns. Reading a field subscribes the component to
  * it; read fields by name or destructure them (they are getters, so
  * `{ ...result }` copies none). Checking `status` narrows `data` and `error`:
- * `'success'` always has data.
+ * `'success'` has data, unless the answer itself was `undefined` (as
+ * `fetchJson`'s is for a 204, a 205 or an empty body).
  */
 export type UseCachedQueryResult<T, S = T> = QueryResultFields<T> &
   (
