@@ -12,7 +12,7 @@ export interface QueryHookOptions<T, S = T> {
   enabled?: boolean | undefined
   /** Derives what `data` holds; runs again only when the data or the function changes. */
   select?: ((data: T) => S) | undefined
-  /** Shown as `data` (through `select`) while there is none; `status` stays `'pending'`. */
+  /** Shown as `data` (through `select`) while the query is pending (no data, no error yet); `status` stays `'pending'`. After a failure `data` is `undefined`. */
   placeholderData?: T | undefined
   /** ms between background refetches while mounted. */
   refetchInterval?: number | undefined

@@ -150,6 +150,20 @@ describe('useCachedQuery', () => {
     expect(cache.get(['recs'])?.data).toEqual(['a', 'b'])
   })
 
+  it("stops showing placeholderData once the first fetch fails: status 'error', data undefined (as TanStack Query)", async () => {
+    const { fetcher, call } = controlledFetcher<string>()
+    function View() {
+      const q = useCachedQuery({ key: ['recs', 'failing'], fetcher, placeholderData: 'loading…' })
+      return <p>{`${q.status}:${q.data ?? '-'}:${q.error?.message ?? '-'}`}</p>
+    }
+    renderWith(cache, <View />)
+    expect(screen.getByText('pending:loading…:-')).toBeTruthy()
+    await settle()
+    call(0).reject(new Error('model down'))
+    await settle()
+    expect(screen.getByText('error:-:model down')).toBeTruthy()
+  })
+
   it('refetches every refetchInterval ms while mounted, and stops on unmount', async () => {
     let n = 0
     const fetcher = vi.fn(async () => ++n)
