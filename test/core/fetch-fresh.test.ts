@@ -9,15 +9,20 @@ fakeTimersEachTest()
 // A background refetch of data that is still fresh: a refetchInterval shorter
 // than staleTime (poll every 10 s, trust data for a minute), or refetch().
 describe('fetch() answers fresh data from the cache while a background refetch runs', () => {
-  it('resolves at once with the cached data, a hit, and is not failed by that refetch', async () => {
+  // Prices trusted for a minute and polled every 10 s: 'v1' has landed and the first poll is running.
+  async function pollingPrices() {
     const cache = createCache({ now: () => Date.now(), staleTime: 60_000, retry: 0, onError: () => {} })
-    const { fetcher, call } = controlledFetcher<string>()
-    const query = { key: ['prices'], fetcher, refetchInterval: 10_000 }
-    const detach = observe(cache, query).subscribe(() => {})
+    const { fetcher, calls, call } = controlledFetcher<string>()
+    const detach = observe(cache, { key: ['prices'], fetcher, refetchInterval: 10_000 }).subscribe(() => {})
     await flush()
     call(0).resolve('v1')
     await flush()
     await vi.advanceTimersByTimeAsync(10_000)
+    return { cache, fetcher, calls, call, detach }
+  }
+
+  it('resolves at once with the cached data, a hit, and is not failed by that refetch', async () => {
+    const { cache, fetcher, call, detach } = await pollingPrices()
     expect(cache.get(['prices'])).toMatchObject({ data: 'v1', isStale: false, isFetching: true })
 
     const before = cache.stats()
@@ -33,14 +38,7 @@ describe('fetch() answers fresh data from the cache while a background refetch r
   })
 
   it('keeps answering the fresh data after that refetch failed, as fetch() and as a mount, until staleTime passes', async () => {
-    const cache = createCache({ now: () => Date.now(), staleTime: 60_000, retry: 0, onError: () => {} })
-    const { fetcher, calls, call } = controlledFetcher<string>()
-    const query = { key: ['prices'], fetcher, refetchInterval: 10_000 }
-    const detach = observe(cache, query).subscribe(() => {})
-    await flush()
-    call(0).resolve('v1')
-    await flush()
-    await vi.advanceTimersByTimeAsync(10_000)
+    const { cache, fetcher, calls, call, detach } = await pollingPrices()
     call(1).reject(new Error('network down')) // the poll fails: the error stands, the data is 10 s old
     await flush()
     expect(cache.get(['prices'])).toMatchObject({ data: 'v1', status: 'error', isStale: false, isFetching: false })
