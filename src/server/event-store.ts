@@ -21,7 +21,11 @@ export interface EventStore {
    * the retention, is malformed, or was never issued by this store.
    */
   readAfter(id: string): Promise<readonly StoredEvent[] | 'unavailable'>
-  /** The id of the newest stored event, `undefined` while there is none. */
+  /**
+   * The id of the newest stored event. While there is none: an id below every
+   * event it will store that `readAfter` vouches for (`memoryStore`'s birth
+   * id), or `undefined` (the hub's `sync` then carries no id).
+   */
   lastId(): Promise<string | undefined>
   /**
    * Calls `listener` with every event stored from now on (by this process or,

@@ -10,6 +10,8 @@ export interface MemoryStoreOptions {
 /**
  * The embedded store: no setup, one process. Events are lost when the process
  * exits; a browser that comes back after a restart is told `'unavailable'`.
+ * While it holds no event, `lastId()` is its birth id, which `readAfter`
+ * vouches for (nothing was missed) until an event after it is dropped.
  */
 export function memoryStore(options: MemoryStoreOptions = {}): EventStore {
   const retain = options.retain ?? 10_000
@@ -17,13 +19,21 @@ export function memoryStore(options: MemoryStoreOptions = {}): EventStore {
     throw new RangeError(`memoryStore: retain must be a positive integer (got ${String(retain)})`)
   }
   const nextId = streamIdGenerator()
+  // This store's birth: an id below every event it will store, and its head
+  // while it holds none. A hub's first sync carries it, so a browser that
+  // connects before the first publish (or after a restart) holds an id that
+  // replays 'complete' at its next reconnect, rather than none (a 'none' sync,
+  // and a refetch, at every cut) or a dead one ('unavailable' at every cut).
+  const birth = nextId()
   // Retained events are events[start..]; dropping from the front only moves
   // `start`, and the array is compacted once the dead prefix is as long as
   // the live part, so trimming stays O(1) amortised.
   let events: StoredEvent[] = []
   let start = 0
   // The newest id ever dropped: a client that saw it missed nothing retained.
-  let lastDropped: string | undefined
+  // The birth counts as dropped until a stored event is: a client at the
+  // birth has then missed one.
+  let lastDropped = birth
   const listeners = new Set<(event: StoredEvent) => void>()
   let closed = false
 
@@ -43,10 +53,11 @@ export function memoryStore(options: MemoryStoreOptions = {}): EventStore {
 
   // Whether this store issued `id` and missed nothing after it: a retained
   // event's id, or the newest dropped one (nothing between it and the oldest
-  // retained event was dropped). Only an exact match counts: an id that
-  // merely falls in the retained range may come from an earlier process
-  // whose clock ran ahead of this one's (ids are wall-clock based), and the
-  // events this process stored below it would be skipped.
+  // retained event was dropped), which is the birth until one is. Only an
+  // exact match counts: an id that merely falls in the retained range may
+  // come from an earlier process whose clock ran ahead of this one's (ids are
+  // wall-clock based), and the events this process stored below it would be
+  // skipped.
   function isKnown(id: string): boolean {
     if (id === lastDropped) return true
     const at = indexAfter(id)
@@ -85,7 +96,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): EventStore {
       return Promise.resolve(events.slice(indexAfter(id)))
     },
     lastId() {
-      return Promise.resolve(newest()?.id)
+      return Promise.resolve(newest()?.id ?? birth)
     },
     subscribe(listener) {
       listeners.add(listener)

@@ -144,7 +144,10 @@ export interface ScenarioOptions {
 
 /** Runs one command sequence; throws (with a description) on the first contract violation. */
 export async function runScenario(options: ScenarioOptions, commands: readonly Command[]): Promise<void> {
-  const running: HubServer = await startHub({ store: options.store(), authorize, heartbeatMs: options.heartbeatMs ?? 2 ** 31 - 1 })
+  const store = options.store()
+  // The empty store's head: a memory store's birth id (Redis's empty stream has none).
+  const birth = await store.lastId()
+  const running: HubServer = await startHub({ store, authorize, heartbeatMs: options.heartbeatMs ?? 2 ** 31 - 1 })
   const published: Published[] = []
   const clients = new Map<number, Client>()
   const everyClient: Client[] = []
@@ -159,8 +162,10 @@ export async function runScenario(options: ScenarioOptions, commands: readonly C
       published.push({ id, message: JSON.parse(JSON.stringify(message)) as InvalidationMessage })
     }
 
-    // Ids the store still vouches for after k publishes: the retained ones and the newest dropped one.
-    const known = (id: string, k: number) => published.slice(Math.max(0, k - options.retain - 1), k).some((e) => e.id === id)
+    // Ids the store still vouches for after k publishes: the retained ones and the newest dropped
+    // one, which is the birth until an event is dropped.
+    const known = (id: string, k: number) =>
+      published.slice(Math.max(0, k - options.retain - 1), k).some((e) => e.id === id) || (id === birth && k <= options.retain)
 
     const open = async (slot: number, grant: Grant, from: string | undefined, meanwhile?: () => Promise<void>) => {
       const k0 = published.length
@@ -212,7 +217,7 @@ export async function runScenario(options: ScenarioOptions, commands: readonly C
       }
       // The sync's id: the head at some point during the connect, or (complete) the last event after `from` then.
       const syncId = sync.id
-      const heads = Array.from({ length: client.k1 - client.k0 + 1 }, (_, i) => published[client.k0 + i - 1]?.id)
+      const heads = Array.from({ length: client.k1 - client.k0 + 1 }, (_, i) => published[client.k0 + i - 1]?.id ?? birth)
       if (replay === 'complete') {
         const candidates = heads.map((h) => (h === undefined || cmp(h, client.from!) < 0 ? client.from : h))
         if (!candidates.includes(syncId)) fail(`sync complete carries id ${syncId}, expected one of ${candidates.join(',')}`)

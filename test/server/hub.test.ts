@@ -34,8 +34,8 @@ describe('invalidation hub: the SSE handler', () => {
     const stream = await connect()
     await stream.waitFor((s) => s.messages().length === 1, 'the sync message')
     // First a reconnection time (see the next test), then the sync. Nothing stored
-    // yet: the sync has no id, so the browser's last event id stays empty.
-    expect(stream.raw).toMatch(/^retry: \d+\n\ndata: \{"type":"sync","replay":"none"\}\n\n$/)
+    // yet: the sync carries the store's birth id, which a reconnect replays from.
+    expect(stream.raw).toMatch(/^retry: \d+\n\nid: \d+-\d+\ndata: \{"type":"sync","replay":"none"\}\n\n$/)
 
     const id = await hub.publish(tag('product:42'))
     await stream.waitFor((s) => s.messages().length === 2, 'the published event')

@@ -23,15 +23,15 @@ describe('memoryStore across a restart with the clock behind', () => {
 
     vi.setSystemTime(5_000) // the new process's clock is 5 s behind
     const after = memoryStore()
-    await after.append({ type: 'invalidate', tags: ['missed-1'] }) // 5000-0
+    const missed1 = await after.append({ type: 'invalidate', tags: ['missed-1'] }) // 5000-1 (5000-0 is the store's birth)
     vi.setSystemTime(12_000)
     await after.append({ type: 'invalidate', tags: ['missed-2'] }) // 12000-0
-    expect(oldId).toBe('10000-0')
+    expect(oldId).toBe('10000-1') // 10000-0 is that store's birth
     const replay = await after.readAfter(oldId)
-    // Before the fix: [12000-0] and 'complete'; the event 5000-0 was silently skipped.
+    // Before the fix: [12000-0] and 'complete'; the event 5000-1 was silently skipped.
     expect(replay).toBe('unavailable')
     // Ids it did issue still replay exactly.
-    expect(await after.readAfter('5000-0')).toEqual([{ id: '12000-0', message: { type: 'invalidate', tags: ['missed-2'] } }])
+    expect(await after.readAfter(missed1)).toEqual([{ id: '12000-0', message: { type: 'invalidate', tags: ['missed-2'] } }])
     expect(await after.readAfter('12000-0')).toEqual([])
   })
 })

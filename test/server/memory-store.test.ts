@@ -19,13 +19,14 @@ describe('memoryStore', () => {
   it('issues increasing ids, also within one millisecond and when the clock steps back', async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: 1_000 })
     const store = memoryStore()
-    const ids = await appendMany(store, 3)
+    // The first id is the store's birth, its head while empty (see below).
+    const ids = [(await store.lastId())!, ...(await appendMany(store, 3))]
     vi.setSystemTime(500)
     ids.push(await store.append(tag(3)))
     vi.setSystemTime(2_000)
     ids.push(await store.append(tag(4)))
     vi.useRealTimers()
-    expect(ids).toEqual(['1000-0', '1000-1', '1000-2', '1000-3', '2000-0'])
+    expect(ids).toEqual(['1000-0', '1000-1', '1000-2', '1000-3', '1000-4', '2000-0'])
     for (let i = 1; i < ids.length; i++) expect(store.compare(ids[i]!, ids[i - 1]!)).toBeGreaterThan(0)
   })
 
@@ -51,6 +52,37 @@ describe('memoryStore', () => {
     const events = await store.readAfter(ids[45]!)
     expect(events === 'unavailable' ? events : events.map((e) => e.message)).toEqual([tag(46), tag(47), tag(48), tag(49)])
     expect(await store.readAfter(ids[44]!)).toBe('unavailable')
+  })
+
+  // A hub's first sync carries the store's head. While the store was empty it
+  // had none: a browser that connected before the first publish had no id to
+  // send back, so each of its reconnects got 'none' and refetched everything;
+  // one that came back after a restart kept its old id, and got 'unavailable'
+  // at each reconnect until the first publish.
+  it('while empty, has a birth id as its head, which replays everything until an event after it is dropped', async () => {
+    const store = memoryStore({ retain: 2 })
+    const birth = await store.lastId()
+    expect(birth).toMatch(/^\d+-\d+$/)
+    expect(await store.readAfter(birth!)).toEqual([])
+    const ids = await appendMany(store, 2)
+    expect(store.compare(ids[0]!, birth!)).toBeGreaterThan(0)
+    expect(await store.lastId()).toBe(ids[1])
+    expect(idsOf(await store.readAfter(birth!))).toEqual(ids)
+    ids.push(...(await appendMany(store, 1))) // drops ids[0], which a client at the birth has not seen
+    expect(await store.readAfter(birth!)).toBe('unavailable')
+    expect(idsOf(await store.readAfter(ids[0]!))).toEqual(ids.slice(1))
+  })
+
+  it("answers 'unavailable' for another store's birth id (a browser back after a restart), and vouches for its own", async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: 1_000 })
+    const before = memoryStore()
+    const oldBirth = (await before.lastId())!
+    vi.setSystemTime(2_000)
+    const after = memoryStore()
+    vi.useRealTimers()
+    const birth = (await after.lastId())!
+    expect(await after.readAfter(oldBirth)).toBe('unavailable')
+    expect(await after.readAfter(birth)).toEqual([])
   })
 
   it('answers unavailable for ids it never issued: malformed, from the future, from an earlier process, or while empty', async () => {
