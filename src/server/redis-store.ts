@@ -203,18 +203,25 @@ export function redisStore(options: RedisStoreOptions = {}): EventStore {
     async append(message: InvalidationMessage) {
       if (closed) throw new Error('redisStore: the store is closed')
       const commands = await commandsReady()
+      // ioredis writes a command at once while the connection is ready; otherwise it rejects it unsent.
+      const sent = commands.status === 'ready'
       let id: string | null
       try {
         id = await commands.xadd(stream, 'MAXLEN', retain + 1, '*', messageField, JSON.stringify(message))
       } catch (error) {
         const reason = (error as Error).message
-        // Sent, but not answered in time (Redis is slow, or has paused its
-        // clients): Redis runs it once it gets to it, and every hub's reader
-        // delivers it. Saying "not stored" would be wrong.
+        // Sent, but not answered: Redis is slow (or has paused its clients), or
+        // the connection dropped before the answer came back. Redis may have
+        // stored it, or still run it, and then every hub's reader delivers it.
+        // Saying "not stored" would be wrong. (An answer that is an error, like
+        // OOM, and a command ioredis never wrote, were not stored.)
         if (reason === 'Command timed out') {
           throw new UnconfirmedAppendError(`${where} did not answer XADD within ${commandTimeoutMs} ms, and may still store it`, { cause: error })
         }
-        // ioredis says "Connection is closed."; say which server and what failed.
+        if (sent && (error as Error).name !== 'ReplyError' && !/isn't writeable/.test(reason)) {
+          throw new UnconfirmedAppendError(`${where} lost the connection before it answered XADD (${reason}), and may have stored it`, { cause: error })
+        }
+        // Say which server and what failed.
         throw new Error(`${where} failed to XADD: ${reason}`, { cause: error })
       }
       if (id === null) throw new Error(`${where} did not store the message`)

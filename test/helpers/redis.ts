@@ -76,6 +76,8 @@ export interface RedisRelay {
   cut(): void
   /** From now on, what clients send goes no further (Redis's answers still reach them), until `cut()`. */
   hold(): void
+  /** From now on, Redis's answers go no further (what clients send still reaches it), until `cut()`. */
+  mute(): void
   /** Lets connections through again. */
   restore(): void
   close(): Promise<void>
@@ -91,6 +93,7 @@ export async function startRedisRelay(port: number): Promise<RedisRelay> {
   const sockets = new Set<Socket>()
   let open = true
   let holding = false
+  let muted = false
   const track = (socket: Socket) => {
     sockets.add(socket)
     socket.on('error', () => {})
@@ -102,7 +105,7 @@ export async function startRedisRelay(port: number): Promise<RedisRelay> {
     const upstream = connect(port, '127.0.0.1')
     track(upstream)
     client.on('data', (chunk: Buffer) => void (holding || upstream.write(chunk)))
-    upstream.pipe(client)
+    upstream.on('data', (chunk: Buffer) => void (muted || client.write(chunk)))
     client.once('close', () => upstream.destroy())
     upstream.once('close', () => client.destroy())
   })
@@ -120,10 +123,14 @@ export async function startRedisRelay(port: number): Promise<RedisRelay> {
     cut() {
       open = false
       holding = false
+      muted = false
       dropAll()
     },
     hold() {
       holding = true
+    },
+    mute() {
+      muted = true
     },
     restore() {
       open = true
