@@ -68,6 +68,10 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
   // ends, each browser reconnects with its last id, and the replay answers
   // 'unavailable', so it refetches what it shows.
   function endStreams(): void {
+    // The store reads on from where it lost track (a new life of a Redis
+    // stream from its start, with ids maybe below this one): a connection
+    // registered now must not stand at an id it may deliver events below.
+    lastDelivered = undefined
     for (const connection of [...connections]) {
       forget(connection)
       connection.res.end()
