@@ -21,6 +21,8 @@ const commandTimeoutMs = 2_000
 const blockMs = 5_000
 // Entries one read takes: the last one delivered, which it checks is still there, and up to 1000 more.
 const readCount = 1001
+// Entries one replay read takes (a replay reads on until a page comes back short).
+const replayPage = 500
 const maxBackoffMs = 2_000
 // The field under which each entry keeps its message as JSON.
 const messageField = 'm'
@@ -231,30 +233,38 @@ export function redisStore(options: RedisStoreOptions = {}): EventStore {
     async readAfter(id: string) {
       if (!isStreamId(id)) return 'unavailable'
       const commands = await commandsReady()
-      // `id` is covered when the stream still holds that entry: every id the hub
-      // gives a browser is one, and trimming removes the oldest first, so the
-      // events after it are all there. Not a comparison with the first and last
-      // ids: a new life of the stream (Redis restarted without persistence, on a
-      // host whose clock is behind) can hold ids around an old life's id, above
-      // new events the replay would then skip. One transaction, so that no
-      // trimming slips in between the check and the range read.
-      const results = await commands.multi().xrange(stream, id, id).xrange(stream, `(${id}`, '+').exec()
-      const [own, range] = results ?? []
-      if (!own || !range) throw new Error(`${where} aborted the replay transaction`)
-      const failed = own[0] ?? range[0]
-      if (failed) {
-        // The key is no stream: a real fault. Otherwise an id Redis cannot range
-        // over (at or beyond its 64-bit parts' limits) is unknown here.
-        if (/^WRONGTYPE/.test(failed.message)) throw failed
-        return 'unavailable'
-      }
-      if ((own[1] as XEntry[]).length !== 1) return 'unavailable'
       const events: StoredEvent[] = []
-      for (const [entryId, fields] of range[1] as XEntry[]) {
-        const event = toEvent(entryId, fields)
-        if (event) events.push(event)
+      // Read in pages, so that neither Redis (in this client's output buffer)
+      // nor this process holds a whole replay's reply at once.
+      for (let from = id; ; ) {
+        // `from` is covered when the stream still holds that entry: every id the
+        // hub gives a browser is one, and trimming removes the oldest first, so
+        // the events after it are all there. Not a comparison with the first and
+        // last ids: a new life of the stream (Redis restarted without
+        // persistence, on a host whose clock is behind) can hold ids around an
+        // old life's id, above new events the replay would then skip. One
+        // transaction per page, so that no trimming slips in between the check
+        // and the range read; a page that finds the last one's end trimmed
+        // answers 'unavailable', as a later reconnect would have been told.
+        const results = await commands.multi().xrange(stream, from, from).xrange(stream, `(${from}`, '+', 'COUNT', replayPage).exec()
+        const [own, range] = results ?? []
+        if (!own || !range) throw new Error(`${where} aborted the replay transaction`)
+        const failed = own[0] ?? range[0]
+        if (failed) {
+          // The key is no stream: a real fault. Otherwise an id Redis cannot range
+          // over (at or beyond its 64-bit parts' limits) is unknown here.
+          if (/^WRONGTYPE/.test(failed.message)) throw failed
+          return 'unavailable'
+        }
+        if ((own[1] as XEntry[]).length !== 1) return 'unavailable'
+        const page = range[1] as XEntry[]
+        for (const [entryId, fields] of page) {
+          const event = toEvent(entryId, fields)
+          if (event) events.push(event)
+        }
+        if (page.length < replayPage) return events
+        from = page.at(-1)![0]
       }
-      return events
     },
 
     async lastId() {

@@ -78,6 +78,10 @@ export interface RedisRelay {
   hold(): void
   /** From now on, Redis's answers go no further (what clients send still reaches it), until `cut()`. */
   mute(): void
+  /** From now on, Redis's answers are kept back (what clients send still reaches it), until `release()`. */
+  delay(): void
+  /** Sends the answers `delay()` kept back, and lets answers through again. */
+  release(): void
   /** Lets connections through again. */
   restore(): void
   close(): Promise<void>
@@ -94,6 +98,7 @@ export async function startRedisRelay(port: number): Promise<RedisRelay> {
   let open = true
   let holding = false
   let muted = false
+  let delayed: (() => void)[] | undefined
   const track = (socket: Socket) => {
     sockets.add(socket)
     socket.on('error', () => {})
@@ -105,7 +110,11 @@ export async function startRedisRelay(port: number): Promise<RedisRelay> {
     const upstream = connect(port, '127.0.0.1')
     track(upstream)
     client.on('data', (chunk: Buffer) => void (holding || upstream.write(chunk)))
-    upstream.on('data', (chunk: Buffer) => void (muted || client.write(chunk)))
+    upstream.on('data', (chunk: Buffer) => {
+      if (muted) return
+      if (delayed) delayed.push(() => client.write(chunk))
+      else client.write(chunk)
+    })
     client.once('close', () => upstream.destroy())
     upstream.once('close', () => client.destroy())
   })
@@ -131,6 +140,14 @@ export async function startRedisRelay(port: number): Promise<RedisRelay> {
     },
     mute() {
       muted = true
+    },
+    delay() {
+      delayed ??= []
+    },
+    release() {
+      const kept = delayed ?? []
+      delayed = undefined
+      for (const send of kept) send()
     },
     restore() {
       open = true
