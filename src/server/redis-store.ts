@@ -166,6 +166,11 @@ export function redisStore(options: RedisStoreOptions = {}): EventStore {
       } catch (error) {
         if (closed) return
         readerError = error instanceof Error ? error : new Error(String(error))
+        // A read unanswered within its timeout: Redis is hung, or the
+        // connection died without a word (no reset), where ioredis would wait
+        // until the OS gives up on the socket, many minutes. A new connection
+        // reads on after the last entry delivered.
+        if (readerError.message === 'Command timed out') reader.disconnect(true)
         backoff = Math.min(Math.max(backoff * 2, 100), maxBackoffMs)
         await new Promise<void>((resolve) => {
           backoffTimer = setTimeout(resolve, backoff)

@@ -82,6 +82,11 @@ export interface RedisRelay {
   delay(): void
   /** Sends the answers `delay()` kept back, and lets answers through again. */
   release(): void
+  /**
+   * The connections open now go dead without a word (a network path gone: no
+   * reset, nothing gets through either way); new ones get through.
+   */
+  stall(): void
   /** Lets connections through again. */
   restore(): void
   close(): Promise<void>
@@ -99,6 +104,8 @@ export async function startRedisRelay(port: number): Promise<RedisRelay> {
   let holding = false
   let muted = false
   let delayed: (() => void)[] | undefined
+  // Connections that stall() left dead: each checks its own flag.
+  const alive = new Set<{ dead: boolean }>()
   const track = (socket: Socket) => {
     sockets.add(socket)
     socket.on('error', () => {})
@@ -109,9 +116,11 @@ export async function startRedisRelay(port: number): Promise<RedisRelay> {
     if (!open) return void client.destroy()
     const upstream = connect(port, '127.0.0.1')
     track(upstream)
-    client.on('data', (chunk: Buffer) => void (holding || upstream.write(chunk)))
+    const path = { dead: false }
+    alive.add(path)
+    client.on('data', (chunk: Buffer) => void (holding || path.dead || upstream.write(chunk)))
     upstream.on('data', (chunk: Buffer) => {
-      if (muted) return
+      if (muted || path.dead) return
       if (delayed) delayed.push(() => client.write(chunk))
       else client.write(chunk)
     })
@@ -140,6 +149,10 @@ export async function startRedisRelay(port: number): Promise<RedisRelay> {
     },
     mute() {
       muted = true
+    },
+    stall() {
+      for (const path of alive) path.dead = true
+      alive.clear()
     },
     delay() {
       delayed ??= []
