@@ -92,6 +92,20 @@ export function redisStore(options: RedisStoreOptions = {}): EventStore {
     return commands
   }
 
+  // A replay or head read on the commands connection. Unanswered within its
+  // timeout, that connection may have died without a word, as the reader's
+  // may (see readLoop): it reconnects, and serves the next caller. (Only
+  // reads: dropping it under an XADD that Redis has paused would discard it.)
+  async function read<T>(run: (commands: Redis) => Promise<T>): Promise<T> {
+    const commands = await commandsReady()
+    try {
+      return await run(commands)
+    } catch (error) {
+      if (!closed && (error as Error).message === 'Command timed out') commands.disconnect(true)
+      throw error
+    }
+  }
+
   function startReader(): void {
     if (readerStart) return
     let started!: () => void
@@ -237,43 +251,11 @@ export function redisStore(options: RedisStoreOptions = {}): EventStore {
 
     async readAfter(id: string) {
       if (!isStreamId(id)) return 'unavailable'
-      const commands = await commandsReady()
-      const events: StoredEvent[] = []
-      // Read in pages, so that neither Redis (in this client's output buffer)
-      // nor this process holds a whole replay's reply at once.
-      for (let from = id; ; ) {
-        // `from` is covered when the stream still holds that entry: every id the
-        // hub gives a browser is one, and trimming removes the oldest first, so
-        // the events after it are all there. Not a comparison with the first and
-        // last ids: a new life of the stream (Redis restarted without
-        // persistence, on a host whose clock is behind) can hold ids around an
-        // old life's id, above new events the replay would then skip. One
-        // transaction per page, so that no trimming slips in between the check
-        // and the range read; a page that finds the last one's end trimmed
-        // answers 'unavailable', as a later reconnect would have been told.
-        const results = await commands.multi().xrange(stream, from, from).xrange(stream, `(${from}`, '+', 'COUNT', replayPage).exec()
-        const [own, range] = results ?? []
-        if (!own || !range) throw new Error(`${where} aborted the replay transaction`)
-        const failed = own[0] ?? range[0]
-        if (failed) {
-          // The key is no stream: a real fault. Otherwise an id Redis cannot range
-          // over (at or beyond its 64-bit parts' limits) is unknown here.
-          if (/^WRONGTYPE/.test(failed.message)) throw failed
-          return 'unavailable'
-        }
-        if ((own[1] as XEntry[]).length !== 1) return 'unavailable'
-        const page = range[1] as XEntry[]
-        for (const [entryId, fields] of page) {
-          const event = toEvent(entryId, fields)
-          if (event) events.push(event)
-        }
-        if (page.length < replayPage) return events
-        from = page.at(-1)![0]
-      }
+      return read((commands) => replayAfter(commands, stream, id, where))
     },
 
     async lastId() {
-      return newestId(await commandsReady(), stream)
+      return read((commands) => newestId(commands, stream))
     },
 
     subscribe(listener, lost) {
@@ -345,6 +327,43 @@ function parseStreamInfo(reply: unknown): StreamInfo {
     firstEntryId: Array.isArray(first) ? asString(first[0]) : undefined,
     entriesAdded: asNumber(get('entries-added')),
     length: asNumber(get('length')),
+  }
+}
+
+/**
+ * The entries after `id`, read in pages, so that neither Redis (in the
+ * client's output buffer) nor this process holds a whole replay's reply at once.
+ */
+async function replayAfter(commands: Redis, stream: string, id: string, where: string): Promise<StoredEvent[] | 'unavailable'> {
+  const events: StoredEvent[] = []
+  for (let from = id; ; ) {
+    // `from` is covered when the stream still holds that entry: every id the
+    // hub gives a browser is one, and trimming removes the oldest first, so
+    // the events after it are all there. Not a comparison with the first and
+    // last ids: a new life of the stream (Redis restarted without
+    // persistence, on a host whose clock is behind) can hold ids around an
+    // old life's id, above new events the replay would then skip. One
+    // transaction per page, so that no trimming slips in between the check
+    // and the range read; a page that finds the last one's end trimmed
+    // answers 'unavailable', as a later reconnect would have been told.
+    const results = await commands.multi().xrange(stream, from, from).xrange(stream, `(${from}`, '+', 'COUNT', replayPage).exec()
+    const [own, range] = results ?? []
+    if (!own || !range) throw new Error(`${where} aborted the replay transaction`)
+    const failed = own[0] ?? range[0]
+    if (failed) {
+      // The key is no stream: a real fault. Otherwise an id Redis cannot range
+      // over (at or beyond its 64-bit parts' limits) is unknown here.
+      if (/^WRONGTYPE/.test(failed.message)) throw failed
+      return 'unavailable'
+    }
+    if ((own[1] as XEntry[]).length !== 1) return 'unavailable'
+    const page = range[1] as XEntry[]
+    for (const [entryId, fields] of page) {
+      const event = toEvent(entryId, fields)
+      if (event) events.push(event)
+    }
+    if (page.length < replayPage) return events
+    from = page.at(-1)![0]
   }
 }
 
