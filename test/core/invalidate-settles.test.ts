@@ -14,7 +14,7 @@ async function mounted(data?: string) {
   const observer = observe(cache, { key: ['k'], fetcher })
   const detach = observer.subscribe(() => {})
   await flush()
-  return { cache, call, observer, detach }
+  return { cache, fetcher, call, observer, detach }
 }
 
 // Fetchers that ignore `signal` are common (`() => fetch(url).then((r) => r.json())`):
@@ -47,6 +47,55 @@ describe('invalidate() resolves when the refetches it triggered are over for the
     expect(observer.getSnapshot()).toMatchObject({ data: 'new', isFetching: false, isStale: false })
     expect(removed).toEqual({ settled: true, value: 1 })
     expect(stale).toEqual({ settled: true, value: 1 })
+    detach()
+  })
+
+  // Model-test finding (MODEL_SEED=99 and 10): the refetch a remove replaces is not
+  // aborted when a fetch() caller awaits it. It still runs, but its answer can only be
+  // dropped (it may hold the removed data): the fetch that replaced it is the refetch.
+  it("when a mode 'remove' invalidation replaced its refetch that a fetch() caller holds, once the replacing fetch lands", async () => {
+    const { cache, fetcher, call, observer, detach } = await mounted('old')
+
+    const stale = track(cache.invalidate({ key: ['k'] }))
+    await flush()
+    const caller = track(cache.fetch({ key: ['k'], fetcher })) // joins the refetch
+    const removed = track(cache.invalidate({ key: ['k'] }, { mode: 'remove' }))
+    await flush()
+    expect(call(0).ctx.signal.aborted).toBe(false) // a caller awaits it: not aborted
+    expect(stale).toEqual({ settled: false }) // the fetch that replaced it runs
+    call(1).resolve('new')
+    await flush()
+    expect(observer.getSnapshot()).toMatchObject({ data: 'new', isFetching: false, isStale: false })
+    expect(stale).toEqual({ settled: true, value: 1 })
+    expect(removed).toEqual({ settled: true, value: 1 })
+
+    call(0).resolve('old') // the replaced refetch answers late: dropped
+    await flush()
+    expect(observer.getSnapshot()).toMatchObject({ data: 'new', isFetching: false, isStale: false })
+    expect(caller).toEqual({ settled: true, value: 'new' }) // a fetch made after the remove
+    detach()
+  })
+
+  it("when a mode 'remove' invalidation replaced its refetch that a fetch() caller holds, once the replacing fetch fails", async () => {
+    const { cache, fetcher, call, observer, detach } = await mounted('old')
+
+    const stale = track(cache.invalidate({ key: ['k'] }))
+    await flush()
+    const caller = track(cache.fetch({ key: ['k'], fetcher }))
+    const removed = track(cache.invalidate({ key: ['k'] }, { mode: 'remove' }))
+    await flush()
+    expect(stale).toEqual({ settled: false })
+    const down = new Error('down')
+    call(1).reject(down)
+    await flush()
+    expect(observer.getSnapshot()).toMatchObject({ data: undefined, error: down, status: 'error', isFetching: false })
+    expect(stale).toEqual({ settled: true, value: 1 })
+    expect(removed).toEqual({ settled: true, value: 1 })
+
+    call(0).resolve('old') // the replaced refetch answers late: the removed data never comes back
+    await flush()
+    expect(observer.getSnapshot()).toMatchObject({ data: undefined, error: down, status: 'error', isFetching: false })
+    expect(caller).toEqual({ settled: true, error: down })
     detach()
   })
 

@@ -522,6 +522,24 @@ class Harness {
     await vi.advanceTimersByTimeAsync(0)
   }
 
+  /**
+   * A refetch a remove-mode invalidation replaced after it started, and a fetch started after
+   * that remove has landed or failed for good (not aborted, no retry due). The remove aborts
+   * the refetch unless a fetch() caller awaits it: then it runs on, but its answer is dropped
+   * (it may hold the removed data), and the fetch that replaced it is the refetch.
+   */
+  replaced(f: FlightRec): boolean {
+    const st = this.st[f.eid]!
+    const removeSeq = Math.max(st.lastRemove, st.lastMaybeRemove)
+    if (removeSeq < f.startSeq) return false
+    return [...this.flights.values()].some((g) => {
+      const last = g.calls.at(-1)
+      if (g.eid !== f.eid || g.startSeq <= removeSeq || g.signal.aborted || !last?.settled) return false
+      const status = (last.error as { status?: number } | undefined)?.status
+      return last.rejectedAt === undefined || last.attempt >= this.cfg.retry || (status !== undefined && status >= 400 && status < 500)
+    })
+  }
+
   /** Times worth landing on exactly: retry dues, gc dues, stale flips, each and 1 ms before. */
   boundaries(): number[] {
     const now = this.now()
@@ -750,10 +768,13 @@ class Harness {
       if (!inval.settled || (inval as { checked?: boolean }).checked) continue
       ;(inval as { checked?: boolean }).checked = true
       // Semantic 3: it resolves once the refetches it triggered settled (checked where the
-      // refetch is known: an idle entry, no queue, nothing removed or unmounted since).
+      // refetch is known: an idle entry, no queue, no clear or unmount since), were aborted,
+      // or were replaced by a newer fetch that settled (docs/API.md).
       for (const hit of inval.activeHits) {
         if (!hit.refetch || this.lastClear > hit.seq || (this.lastUnmount.get(hit.eid) ?? -1) > hit.seq) continue
-        if (!hit.refetch.signal.aborted && hit.refetch.calls.some((x) => !x.settled)) this.fail(`e${hit.eid}: invalidate() resolved while its refetch runs`)
+        if (!hit.refetch.signal.aborted && hit.refetch.calls.some((x) => !x.settled) && !this.replaced(hit.refetch)) {
+          this.fail(`e${hit.eid}: invalidate() resolved while its refetch runs`)
+        }
       }
       if (inval.count! < inval.strict || inval.count! > inval.loose) this.fail(`invalidate() resolved ${inval.count}, matched ${inval.strict}..${inval.loose}`)
     }
