@@ -96,6 +96,10 @@ export function broadcastInvalidations(cache: Cache, options: BroadcastOptions =
     }
   }
   channel.addEventListener('message', onMessage)
+  // Node has a BroadcastChannel too, and an open one keeps the process alive:
+  // an app module that starts the relay, imported by a prerender script or a
+  // test runner, would never let it exit. The relay only listens.
+  ;(channel as { unref?: () => void }).unref?.()
 
   let stopped = false
   return () => {
