@@ -3,7 +3,7 @@ import type { Cache } from '../core/types'
 import { CacheContext, type CacheContextValue } from './context'
 
 const missingProvider =
-  'useCache: no cache found. Wrap this component (or the root of your app) in <CacheProvider cache={createCache()}>.'
+  'useCache: no cache found. Wrap this component (or your app) in <CacheProvider cache={cache}>, made once by createCache().'
 
 /** The provider's cache and default segment; throws outside a CacheProvider. */
 export function useCacheContext(hook = 'useCache'): CacheContextValue {

@@ -60,4 +60,23 @@ describe('CacheProvider and useCache', () => {
       expect(message).toMatch(/wrap/i)
     })
   }
+
+  // A reader follows the advice as written: `<CacheProvider cache={createCache()}>`
+  // in JSX makes a new, empty cache on every render of that component, so every
+  // query there loses its data and refetches whenever it re-renders.
+  it('the missing-provider advice makes the cache once, not inline in the provider', () => {
+    function View() {
+      useCache()
+      return <p>rendered</p>
+    }
+    render(
+      <Catch>
+        <View />
+      </Catch>,
+    )
+    const message = screen.getByText(/^caught:/).textContent!
+    expect(message).toContain('<CacheProvider cache={cache}>')
+    expect(message).not.toContain('cache={createCache()}')
+    expect(message).toMatch(/once by createCache\(\)/)
+  })
 })
