@@ -31,18 +31,23 @@ export function after(ms: number, run: () => void): Cancel {
   return () => clearTimeout(id)
 }
 
-/** Resolves after `ms`, or rejects with `reason` when `signal` aborts first. */
+/**
+ * Resolves after `ms` (a retry's backoff: at most 30 s), or rejects with
+ * `reason` when `signal` aborts first. Unlike `after`'s housekeeping timers,
+ * this one keeps a Node process alive: someone awaits the fetch it delays
+ * (a script's `await cache.fetch()` would otherwise end mid-await).
+ */
 export function delay(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason)
     const onAbort = () => {
-      cancel()
+      clearTimeout(id)
       reject(signal.reason)
     }
-    const cancel = after(ms, () => {
+    const id = setTimeout(() => {
       signal.removeEventListener('abort', onAbort)
       resolve()
-    })
+    }, ms)
     signal.addEventListener('abort', onAbort, { once: true })
   })
 }
