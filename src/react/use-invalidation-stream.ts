@@ -56,7 +56,7 @@ function release(cache: Cache, url: string, shared: SharedStream): void {
  * using the same url share one connection, opened by the first (its options
  * apply) and closed when the last unmounts. `state` is 'connecting' while the
  * stream (re)connects, and also while a url that is refused (a typo's 404, a
- * 401) is retried: that failure reaches the cache's `onError` (see
+ * 401) is retried: that failure reaches the cache's `onError`, or the console (see
  * `connectInvalidations`).
  */
 export function useInvalidationStream(url: string | null, options?: StreamOptions): { state: StreamState } {

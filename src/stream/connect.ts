@@ -1,6 +1,6 @@
 import { backoff } from '../core/fetch-run'
 import { internalsOf } from '../core/internals'
-import { reportError } from '../core/report-error'
+import { reportBug, reportError } from '../core/report-error'
 import { after, type Cancel } from '../core/scheduler'
 import type { Cache, QueryKey, QueryOptions } from '../core/types'
 import { applyingEvent, changing, forgetStream, lastHeard, ownStream, reconnectEvent, wasApplied, type ServerEvent } from './applied-events'
@@ -73,7 +73,7 @@ export function watchState(connection: InvalidationConnection, listener: () => v
  * back together), while `state`
  * stays 'connecting'. When the replacement gives up too (a wrong url's 404, a
  * 401, a page that is no event stream), one Error naming the url reaches the
- * cache's `onError`, and no other until a source has opened again. A source
+ * cache's `onError` (the console without one), and no other until a source has opened again. A source
  * passed in that gives up leaves it 'closed', and reports nothing (its owner
  * hears its `error`).
  */
@@ -172,9 +172,10 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
     // One give-up may be a deploy's 503. The replacement giving up too (a wrong
     // url, a 401, a page that is no stream) is reported, once until a source opens.
     // The `eventsource` package's error event says why (with the status); a browser's does not.
+    // Nothing else says it (state stays 'connecting'): a cache without onError logs it.
     if (retries === 1) {
       const why = (event as { message?: string }).message
-      report(new Error(`cachet: stream ${stream} failed twice${why ? ` (${why})` : ''}; retrying`))
+      reportBug(cache, new Error(`cachet: stream ${stream} failed twice${why ? ` (${why})` : ''}; retrying`))
     }
     retry ??= after(Math.ceil((backoff(retries++) * (1 + Math.random())) / 2), () => {
       retry = undefined
