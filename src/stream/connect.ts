@@ -1,7 +1,6 @@
 import { backoff } from '../core/fetch-run'
 import { internalsOf } from '../core/internals'
 import { reportBug, reportError } from '../core/report-error'
-import { after, type Cancel } from '../core/scheduler'
 import type { Cache, QueryKey, QueryOptions } from '../core/types'
 import { applyingEvent, changing, forgetStream, lastHeard, ownStream, reconnectEvent, wasApplied, type ServerEvent } from './applied-events'
 import { applyOnce } from './apply-message'
@@ -103,7 +102,9 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
   // handled like any reconnect: a hub answers `sync: none`, a plain server
   // sends none, and either way active entries are invalidated.
   let retries = 0
-  let retry: Cancel | undefined
+  // A plain timer, not the cache's unref'd kind: like the open source it
+  // replaces, it keeps a Node process that only listens alive.
+  let retry: ReturnType<typeof setTimeout> | undefined
 
   let state: StreamState = stateOf(source.readyState)
   // A source handed to us already open has had its first open: the next one is a reconnect.
@@ -177,7 +178,7 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
       const why = (event as { message?: string }).message
       reportBug(cache, new Error(`cachet: stream ${stream} failed twice${why ? ` (${why})` : ''}; retrying`))
     }
-    retry ??= after(Math.ceil((backoff(retries++) * (1 + Math.random())) / 2), () => {
+    retry ??= setTimeout(() => {
       retry = undefined
       // Events may have been missed since this source failed, even if it never
       // opened: the new one's open counts as a reconnect.
@@ -186,7 +187,7 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
       source.close()
       source = openSource(options)
       listen('addEventListener')
-    })
+    }, Math.ceil((backoff(retries++) * (1 + Math.random())) / 2))
   }
 
   // An EventSource keeps its last id and hands it to every later event that
@@ -265,7 +266,7 @@ export function connectInvalidations(cache: Cache, options: ConnectOptions): Inv
       // Closed before its first sync could use `before` (the user came back to
       // the page and left again while it connected): the next connection gets it.
       if (before !== undefined && lastHeard(cache, stream) === undefined) applyingEvent(cache, { id: before, stream }, () => {})
-      retry?.()
+      clearTimeout(retry)
       listen('removeEventListener')
       if (owned) source.close()
       setState('closed')
