@@ -22,6 +22,11 @@ const internalMembers = [
   'promise', // Flight and its follow-up
   'head', // ConcurrencyGate, gc lanes
   'running', // ConcurrencyGate
+  'queuedCount',
+  'limit',
+  'enter',
+  'leave',
+  'start', // a gate's waiter
   'controller', // Flight's lazy AbortController
   'index', // CacheCore's invalidation index
   'host', // QueryEntry's cache
@@ -74,6 +79,7 @@ const internalMembers = [
   'over',
   // CacheCore and its EntryHost side (src/core/cache-core.ts)
   'gate',
+  'modelVersions',
   'batch',
   'counters',
   'detachEnvironment',
@@ -107,6 +113,8 @@ const internalMembers = [
   'byPrefix',
   'eachPrefix',
   'setTags',
+  'prefixes',
+  'countSegment',
   'setModel',
   'setVersion',
   // GcQueue and the scheduler
@@ -142,6 +150,13 @@ const internalMembers = [
   'derive',
   'applySelect',
   'boundRefetch',
+  'renderSelect',
+  'renderPlaceholder',
+  'derivedEntry',
+  'latestState',
+  'storeCache',
+  'ownerStore',
+  'readState',
 ]
 
 export default defineConfig({

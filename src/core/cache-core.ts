@@ -39,7 +39,7 @@ export class CacheCore implements EntryHost {
   declare readonly options: ResolvedCacheOptions
   readonly entries = new Map<string, QueryEntry>()
   readonly index = new InvalidationIndex<QueryEntry>()
-  readonly models = new Map<string, string>()
+  readonly modelVersions = new Map<string, string>()
   declare readonly gate: ConcurrencyGate
   readonly batch = new NotifyBatch()
   readonly counters = { hits: 0, misses: 0, fetches: 0, deduped: 0, errors: 0 }
@@ -59,7 +59,7 @@ export class CacheCore implements EntryHost {
   constructor(options?: CacheOptions) {
     this.options = resolveCacheOptions(options)
     this.gate = new ConcurrencyGate(this.options.maxConcurrentFetches)
-    for (const [model, version] of Object.entries(options?.models ?? {})) this.models.set(model, version)
+    for (const [model, version] of Object.entries(options?.models ?? {})) this.modelVersions.set(model, version)
   }
 
   // ---- EntryHost --------------------------------------------------------
@@ -167,7 +167,7 @@ export class CacheCore implements EntryHost {
   }
 
   versionOf(model: string | undefined): string | undefined {
-    return model === undefined ? undefined : this.models.get(model)
+    return model === undefined ? undefined : this.modelVersions.get(model)
   }
 
   // ---- fetching ---------------------------------------------------------
@@ -449,7 +449,7 @@ export class CacheCore implements EntryHost {
   }
 
   setModelVersion(model: string, version: string, policy: ModelVersionPolicy): void {
-    this.models.set(model, version)
+    this.modelVersions.set(model, version)
     if (policy === 'immediate') {
       // A scan (see InvalidationIndex); the matches are picked first, as refetches may add entries.
       const stale: QueryEntry[] = []
@@ -524,7 +524,7 @@ export class CacheCore implements EntryHost {
       entries: this.entries.size,
       ...this.counters,
       inFlight: this.gate.running,
-      queued: this.gate.queued,
+      queued: this.gate.queuedCount,
     }
   }
 

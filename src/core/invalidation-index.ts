@@ -70,13 +70,13 @@ export class InvalidationIndex<E extends Indexable> {
   readonly segments = new Map<string, number>()
 
   add(entry: E): void {
-    this.count(entry.segment, 1)
+    this.countSegment(entry.segment, 1)
     this.prefixes(entry, 'add')
     this.indexTags(entry.tags, entry, 'add')
   }
 
   delete(entry: E): void {
-    this.count(entry.segment, -1)
+    this.countSegment(entry.segment, -1)
     this.prefixes(entry, 'delete')
     this.indexTags(entry.tags, entry, 'delete')
   }
@@ -98,7 +98,7 @@ export class InvalidationIndex<E extends Indexable> {
     for (const prefix of prefixHashes(entry.hash)) this.byPrefix[op](prefix, entry)
   }
 
-  private count(segment: string | undefined, by: number): void {
+  private countSegment(segment: string | undefined, by: number): void {
     if (segment === undefined) return
     const count = (this.segments.get(segment) ?? 0) + by
     if (count > 0) this.segments.set(segment, count)

@@ -63,7 +63,7 @@ interface Waiter {
  */
 export class ConcurrencyGate {
   running = 0
-  queued = 0
+  queuedCount = 0
   private readonly waiting: Waiter[] = []
   private head = 0
 
@@ -75,7 +75,7 @@ export class ConcurrencyGate {
 
   /** Resolves when a slot is held; rejects with the signal's reason if aborted while queued. */
   enter(signal: AbortSignal): Promise<void> | undefined {
-    if (this.running < this.limit && this.queued === 0) {
+    if (this.running < this.limit && this.queuedCount === 0) {
       this.running++
       return undefined
     }
@@ -90,12 +90,12 @@ export class ConcurrencyGate {
       const onAbort = () => {
         waiter.cancelled = true
         // Nothing left waiting: drop the aborted waiters now, not when a slot frees.
-        if (--this.queued === 0) this.waiting.length = this.head = 0
+        if (--this.queuedCount === 0) this.waiting.length = this.head = 0
         reject(signal.reason)
       }
       signal.addEventListener('abort', onAbort, { once: true })
       this.waiting.push(waiter)
-      this.queued++
+      this.queuedCount++
     })
   }
 
@@ -104,7 +104,7 @@ export class ConcurrencyGate {
     while (this.head < this.waiting.length && this.running < this.limit) {
       const next = this.waiting[this.head++]!
       if (next.cancelled) continue
-      this.queued--
+      this.queuedCount--
       this.running++
       next.start()
     }

@@ -58,22 +58,22 @@ type Field = (typeof FIELDS)[number]
  * reference, so the snapshot handed to React changes only when a field the
  * component has read differs from what it last rendered: a component that
  * reads `data` alone is not re-rendered when `isFetching` flips. A render
- * reads `current`, the newest state, so a field read for the first time is
+ * reads `latestState`, the newest state, so a field read for the first time is
  * never out of date.
  */
 export class QueryStore<T, S> {
   /** Set on every render, before `useSyncExternalStore` reads the snapshot. */
-  select: ((data: T) => S) | undefined
-  placeholderData: T | undefined
+  renderSelect: ((data: T) => S) | undefined
+  renderPlaceholder: T | undefined
 
   /** Fields read through any result this store handed out (they accumulate). */
   private tracked = 0
-  /** `current` was derived from this entry, select function and placeholder. */
-  private entry: Entry<T> | undefined
+  /** `latestState` was derived from this entry, select function and placeholder. */
+  private derivedEntry: Entry<T> | undefined
   private derivedSelect: ((data: T) => S) | undefined
   private derivedPlaceholder: T | undefined
   /** Newest state. */
-  private current: QueryState<S> | undefined
+  private latestState: QueryState<S> | undefined
   /** What `getSnapshot` last returned, so what React holds. */
   private returned: QueryState<S> | undefined
   /** The state the last render read. */
@@ -86,11 +86,11 @@ export class QueryStore<T, S> {
   // property mangling misses a parameter property's field (evanw/esbuild#4528).
   declare readonly observer: QueryObserver<T>
   /** The cache the observer belongs to (the hook makes a new store for a new cache). */
-  declare readonly cache: Cache
+  declare readonly storeCache: Cache
   private boundRefetch: (() => Promise<T>) | undefined
 
   constructor(cache: Cache, options: ObserverOptions<T>) {
-    this.cache = cache
+    this.storeCache = cache
     this.observer = observe(cache, options)
   }
 
@@ -101,7 +101,7 @@ export class QueryStore<T, S> {
       // suspends): a change of the committed key must still re-render, though
       // the moved-to key's state may look the same. A new object makes React
       // render the committed key again, which reads its own state.
-      if (this.observer.moving) this.returned = { ...(this.returned ?? this.current!) }
+      if (this.observer.moving) this.returned = { ...(this.returned ?? this.latestState!) }
       listener()
     })
 
@@ -112,20 +112,20 @@ export class QueryStore<T, S> {
 
   readonly getSnapshot = (): QueryState<S> => {
     const entry = this.observer.getSnapshot()
-    let current = this.current
+    let current = this.latestState
     if (
       current === undefined ||
-      entry !== this.entry ||
-      this.select !== this.derivedSelect ||
-      this.placeholderData !== this.derivedPlaceholder
+      entry !== this.derivedEntry ||
+      this.renderSelect !== this.derivedSelect ||
+      this.renderPlaceholder !== this.derivedPlaceholder
     ) {
       // Derived first: a `select` that throws must leave the memo as it was,
       // or React's retry of the render would show the old state without error.
       current = this.derive(entry)
-      this.entry = entry
-      this.derivedSelect = this.select
-      this.derivedPlaceholder = this.placeholderData
-      this.current = current
+      this.derivedEntry = entry
+      this.derivedSelect = this.renderSelect
+      this.derivedPlaceholder = this.renderPlaceholder
+      this.latestState = current
     }
     const rendered = this.rendered
     if (this.returned !== current && (rendered === undefined || this.differs(rendered, current))) {
@@ -136,10 +136,10 @@ export class QueryStore<T, S> {
 
   /** The object a render returns: the newest state, recording what is read. */
   read(): UseCachedQueryResult<T, S> {
-    // useSyncExternalStore has called getSnapshot by now, which set `current`.
-    const state = this.current!
+    // useSyncExternalStore has called getSnapshot by now, which set `latestState`.
+    const state = this.latestState!
     this.rendered = state
-    if (this.result === undefined || this.result.state !== state) this.result = new TrackedResult(this, state)
+    if (this.result === undefined || this.result.readState !== state) this.result = new TrackedResult(this, state)
     // The state's status, data and error always agree (see QueryEntry.status).
     return this.result as UseCachedQueryResult<T, S>
   }
@@ -161,14 +161,14 @@ export class QueryStore<T, S> {
     // The common case (no select, no placeholder showing): the entry's own
     // immutable snapshot already holds the six fields. Reusing it saves an
     // object per component per update, which is most of a fan-out's cost.
-    if (entry !== undefined && this.select === undefined && (this.placeholderData === undefined || entry.data !== undefined || entry.status !== 'pending')) {
+    if (entry !== undefined && this.renderSelect === undefined && (this.renderPlaceholder === undefined || entry.data !== undefined || entry.status !== 'pending')) {
       return entry as unknown as QueryState<S>
     }
-    if (entry === undefined && this.placeholderData === undefined) return NO_ENTRY
+    if (entry === undefined && this.renderPlaceholder === undefined) return NO_ENTRY
     const placeholder =
-      this.placeholderData !== undefined &&
+      this.renderPlaceholder !== undefined &&
       (entry === undefined || (entry.status === 'pending' && entry.data === undefined))
-    const raw = placeholder ? this.placeholderData : entry?.data
+    const raw = placeholder ? this.renderPlaceholder : entry?.data
     return {
       data: raw === undefined ? undefined : this.applySelect(raw),
       error: entry?.error,
@@ -181,7 +181,7 @@ export class QueryStore<T, S> {
   }
 
   private applySelect(raw: T): S {
-    const select = this.select
+    const select = this.renderSelect
     // Without `select`, S is T (the hook's signature ties them together).
     if (select === undefined) return raw as unknown as S
     const memo = this.selectedFrom
@@ -200,12 +200,12 @@ export class QueryStore<T, S> {
  * Read fields by name or destructure them; `{ ...result }` copies none.
  */
 class TrackedResult<T, S> implements QueryResultFields<T> {
-  declare private readonly store: QueryStore<T, S>
-  declare readonly state: QueryState<S>
+  declare private readonly ownerStore: QueryStore<T, S>
+  declare readonly readState: QueryState<S>
 
   constructor(store: QueryStore<T, S>, state: QueryState<S>) {
-    this.store = store
-    this.state = state
+    this.ownerStore = store
+    this.readState = state
   }
 
   get data(): S | undefined {
@@ -228,11 +228,11 @@ class TrackedResult<T, S> implements QueryResultFields<T> {
   }
   /** The store's bound function (stable). It rejects when the fetch fails: a handler catches it (docs/API.md). */
   get refetch(): () => Promise<T> {
-    return this.store.refetch
+    return this.ownerStore.refetch
   }
 
   private track<F extends Field>(field: F): QueryState<S>[F] {
-    this.store.markRead(field)
-    return this.state[field]
+    this.ownerStore.markRead(field)
+    return this.readState[field]
   }
 }

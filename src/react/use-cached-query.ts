@@ -54,7 +54,7 @@ export function useCachedQuery<T, S = T>(
   // One store (and observer) per mounted hook. Neither has a side effect
   // until subscribe, so StrictMode's discarded second instance costs nothing.
   let [store, setStore] = useState(() => new QueryStore<T, S>(context.cache, observerOptions))
-  if (store.cache !== context.cache) {
+  if (store.storeCache !== context.cache) {
     // A new cache from the provider: a new observer, and a re-render that
     // swaps in its subscription (React's "state from the previous render").
     store = new QueryStore<T, S>(context.cache, observerOptions)
@@ -67,8 +67,8 @@ export function useCachedQuery<T, S = T>(
   // only when React commits this render, so a render it discards (a
   // transition that suspends) leaves the shown key observed.
   store.observer.setOptions(observerOptions)
-  store.select = options.select
-  store.placeholderData = options.placeholderData
+  store.renderSelect = options.select
+  store.renderPlaceholder = options.placeholderData
   useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot)
   const { watched } = store.observer
   // What the shown query does follows a render only once React commits it (Observer.sync).
