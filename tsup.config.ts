@@ -41,6 +41,7 @@ const internalMembers = [
   'emit',
   'settle',
   'cancel', // GcQueue
+  'flush', // NotifyBatch
   'timer', // GcQueue
   'pending', // NotifyBatch, the hub's parked events
   'result', // QueryStore
@@ -77,6 +78,10 @@ const internalMembers = [
   'startedWith',
   'followUp',
   'over',
+  'isAborted',
+  'abortReason',
+  'rethrowAbort',
+  'stop',
   // CacheCore and its EntryHost side (src/core/cache-core.ts)
   'gate',
   'modelVersions',
@@ -86,6 +91,8 @@ const internalMembers = [
   'changed',
   'staleTimeChanged',
   'ensure',
+  'lookup',
+  'report',
   'announce',
   'ensureForQuery',
   'liveEntry',
@@ -132,6 +139,7 @@ const internalMembers = [
   'hashed',
   'attachedTo',
   'stopInterval',
+  'readEntry',
   'intervalMs',
   'counted',
   'notify',

@@ -227,7 +227,7 @@ export class CacheCore implements EntryHost {
    */
   startFetch(entry: QueryEntry, continuing = false, hasCaller = false): Flight {
     const previous = this.supersede(entry)
-    if (previous && !previous.hasCaller) previous.abort(abortError())
+    if (previous && !previous.hasCaller) previous.stop(abortError())
     this.gc.cancel(entry)
     const flight = new Flight()
     // The callers of a fetch this one supersedes are handed to it when theirs lands.
@@ -336,7 +336,7 @@ export class CacheCore implements EntryHost {
    */
   private abandon(entry: QueryEntry, flight: Flight): void {
     entry.flight = null
-    flight.abort(abortError())
+    flight.stop(abortError())
     flight.followUp?.resolve()
     flight.over?.resolve()
   }

@@ -38,10 +38,10 @@ export class Flight {
   followUp: Deferred | null = null
   /** Settles when this fetch is over for the cache: landed or failed, aborted, or replaced by one that is over. */
   declare over: Deferred | null | undefined
-  aborted = false
+  isAborted = false
   /** The model version its fetcher was called with; null until it is called. */
   startedWith: string | undefined | null = null
-  private reason: unknown
+  private abortReason: unknown
   // Made only when someone reads the signal (most fetchers never do): an
   // AbortController per fetch is the largest allocation of a fetch.
   private controller: AbortController | null = null
@@ -58,21 +58,21 @@ export class Flight {
   get signal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController()
-      if (this.aborted) this.controller.abort(this.reason)
+      if (this.isAborted) this.controller.abort(this.abortReason)
     }
     return this.controller.signal
   }
 
-  abort(reason: unknown): void {
-    if (this.aborted) return
-    this.aborted = true
-    this.reason = reason
+  stop(reason: unknown): void {
+    if (this.isAborted) return
+    this.isAborted = true
+    this.abortReason = reason
     this.controller?.abort(reason)
   }
 
   /** Throws the abort reason if this fetch was aborted. */
-  throwIfAborted(): void {
-    if (this.aborted) throw this.reason
+  rethrowAbort(): void {
+    if (this.isAborted) throw this.abortReason
   }
 }
 

@@ -79,9 +79,9 @@ export async function runFetch(core: CacheCore, entry: QueryEntry, flight: Fligh
   for (let attempt = 0; ; attempt++) {
     const wait = core.gate.enter(limited ? flight.signal : neverAborted())
     if (wait) await wait // rejects with the abort reason when aborted while queued
-    if (flight.aborted) {
+    if (flight.isAborted) {
       core.gate.leave()
-      flight.throwIfAborted()
+      flight.rethrowAbort()
     }
     if (flight.superseded && flight.startedWith === null) {
       // A write superseded it while it waited in the queue: its answer would be dropped.
@@ -108,7 +108,7 @@ export async function runFetch(core: CacheCore, entry: QueryEntry, flight: Fligh
     } finally {
       core.gate.leave()
     }
-    flight.throwIfAborted()
+    flight.rethrowAbort()
     if (!failure) return land(core, entry, flight, value, modelVersion)
     if (core.isSuperseded(entry, flight)) return superseded(core, entry, flight, failure)
     if (attempt < retries && isRetryable(failure)) {

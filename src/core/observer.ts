@@ -67,7 +67,7 @@ class Observer<T> implements QueryObserver<T>, Attached {
   declare private options: ObserverOptions<T>
   declare private hashed: HashedKey
   declare private id: string
-  private entry: QueryEntry | undefined
+  private readEntry: QueryEntry | undefined
   private listener: (() => void) | null = null
   private attachedTo: QueryEntry | null = null
   private stopInterval: Cancel | null = null
@@ -119,7 +119,7 @@ class Observer<T> implements QueryObserver<T>, Attached {
       if (id !== this.id) {
         this.hashed = hashed
         this.id = id
-        this.entry = undefined
+        this.readEntry = undefined
       }
     }
     this.options = options
@@ -157,8 +157,8 @@ class Observer<T> implements QueryObserver<T>, Attached {
   }
 
   getSnapshot(): Entry<T> | undefined {
-    let entry = this.entry
-    if (!entry || entry.removed) entry = this.entry = this.core.entries.get(this.id)
+    let entry = this.readEntry
+    if (!entry || entry.removed) entry = this.readEntry = this.core.entries.get(this.id)
     return entry?.snapshot as Entry<T> | undefined
   }
 
