@@ -7,7 +7,7 @@ import { InvalidationIndex } from './invalidation-index'
 import { entryId, hashKey, type HashedKey } from './key'
 import { matchTarget } from './match'
 import { checkQueryOptions, checkSegment, checkTags, resolveCacheOptions, type ResolvedCacheOptions } from './options'
-import { after, ConcurrencyGate, NotifyBatch } from './scheduler'
+import { after, ConcurrencyGate, noop, NotifyBatch } from './scheduler'
 import type {
   CacheEvent,
   CacheOptions,
@@ -19,8 +19,6 @@ import type {
   QueryOptions,
   SetOptions,
 } from './types'
-
-const noop = () => {}
 
 function deferred(): Deferred {
   let resolve = noop

@@ -1,9 +1,11 @@
 // Browser signals as setup(callback) => cleanup adapters. Nothing runs at
 // import time, and without a window (a server, a worker) they do nothing.
 
+import { noop } from './scheduler'
+
 /** Listens to window events; returns the cleanup. */
 function listen(events: readonly string[], listener: (event: Event) => void): () => void {
-  if (typeof window === 'undefined' || typeof window.addEventListener !== 'function') return () => {}
+  if (typeof window === 'undefined' || typeof window.addEventListener !== 'function') return noop
   for (const event of events) window.addEventListener(event, listener)
   return () => {
     for (const event of events) window.removeEventListener(event, listener)

@@ -4,7 +4,7 @@ import { away } from './environment'
 import { internalsOf } from './internals'
 import { entryId, hashKey, sameElements, type HashedKey } from './key'
 import { checkQueryOptions } from './options'
-import { after, type Cancel } from './scheduler'
+import { after, noop, type Cancel } from './scheduler'
 import type { Cache, Entry, QueryOptions } from './types'
 
 /** What one observer (one mounted hook) asks of an entry. */
@@ -60,8 +60,6 @@ export interface QueryObserver<T> {
 export function observe<T>(cache: Cache, options: ObserverOptions<T>): QueryObserver<T> {
   return new Observer(internalsOf(cache), options)
 }
-
-const noop = () => {}
 
 class Observer<T> implements QueryObserver<T>, Attached {
   declare private options: ObserverOptions<T>

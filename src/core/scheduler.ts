@@ -4,6 +4,9 @@
 
 export type Cancel = () => void
 
+/** Does nothing: a cleanup with nothing to clean, a catch that ignores. */
+export const noop = (): void => {}
+
 /**
  * Clock times are stored counted from here: as small integers, V8 keeps them
  * inline in their object, while a Date.now()-sized number is a 16-byte heap
