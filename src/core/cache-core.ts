@@ -384,8 +384,8 @@ export class CacheCore implements EntryHost {
 
   private attachEnvironment(): void {
     const { refetchOnFocus, refetchOnReconnect } = this.options
-    const offFocus = listenFocus(() => this.refetchActive((o) => o.refetchOnFocus ?? refetchOnFocus))
-    const offOnline = listenOnline(() => this.refetchActive((o) => o.refetchOnReconnect ?? refetchOnReconnect))
+    const offFocus = listenFocus(() => this.refetchActive((o) => o.shown.refetchOnFocus ?? refetchOnFocus))
+    const offOnline = listenOnline(() => this.refetchActive((o) => o.shown.refetchOnReconnect ?? refetchOnReconnect))
     this.detachEnvironment = () => {
       offFocus()
       offOnline()

@@ -79,8 +79,8 @@ export class Flight {
 /** Something attached to an entry: an observer (a mounted hook). */
 export interface Attached {
   readonly enabled: boolean
-  readonly refetchOnFocus: boolean | undefined
-  readonly refetchOnReconnect: boolean | undefined
+  /** The options of its last commit: whether focus and reconnect refetch it. */
+  readonly shown: { readonly refetchOnFocus?: boolean | undefined; readonly refetchOnReconnect?: boolean | undefined }
   notify(): void
   /** Its entry was removed (clear): attach to a new one for the query it shows, and fetch it if enabled. */
   renew(): void

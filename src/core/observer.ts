@@ -77,7 +77,7 @@ class Observer<T> implements QueryObserver<T>, Attached {
    * and reconnect overrides are read from them: a render React has not committed
    * (a held transition) changes what the shown query does no more than its key does.
    */
-  declare private shown: ObserverOptions<T>
+  declare shown: ObserverOptions<T>
   // Not a parameter property: esbuild's property mangling misses a parameter
   // property's field declaration (evanw/esbuild#4528).
   declare private readonly core: CacheCore
@@ -92,12 +92,6 @@ class Observer<T> implements QueryObserver<T>, Attached {
 
   get enabled(): boolean {
     return this.shown.enabled !== false
-  }
-  get refetchOnFocus(): boolean | undefined {
-    return this.shown.refetchOnFocus
-  }
-  get refetchOnReconnect(): boolean | undefined {
-    return this.shown.refetchOnReconnect
   }
 
   notify(): void {
