@@ -64,7 +64,8 @@ export function observe<T>(cache: Cache, options: ObserverOptions<T>): QueryObse
 class Observer<T> implements QueryObserver<T>, Attached {
   declare private options: ObserverOptions<T>
   declare private hashed: HashedKey
-  declare private id: string
+  /** The id of the entry the options name. */
+  declare watched: string
   private readEntry: QueryEntry | undefined
   private listener: (() => void) | null = null
   private attachedTo: QueryEntry | null = null
@@ -87,7 +88,7 @@ class Observer<T> implements QueryObserver<T>, Attached {
     this.core = core
     this.options = this.shown = options
     this.hashed = hashKey(options.key)
-    this.id = entryId(this.hashed.hash, options.segment)
+    this.watched = entryId(this.hashed.hash, options.segment)
   }
 
   get enabled(): boolean {
@@ -108,9 +109,9 @@ class Observer<T> implements QueryObserver<T>, Attached {
     if (options.segment !== previous.segment || !sameElements(options.key, previous.key)) {
       const hashed = hashKey(options.key)
       const id = entryId(hashed.hash, options.segment)
-      if (id !== this.id) {
+      if (id !== this.watched) {
         this.hashed = hashed
-        this.id = id
+        this.watched = id
         this.readEntry = undefined
       }
     }
@@ -118,15 +119,11 @@ class Observer<T> implements QueryObserver<T>, Attached {
     // The same entry: the latest fetcher, times and tags reach it now (no
     // fetch, no notification), so a commit need not sync for them.
     const entry = this.attachedTo
-    if (entry?.id === this.id) entry.applyOptions(options as QueryOptions<unknown>, true)
-  }
-
-  get watched(): string {
-    return this.id
+    if (entry?.id === this.watched) entry.applyOptions(options as QueryOptions<unknown>, true)
   }
 
   get moving(): boolean {
-    return this.attachedTo?.id !== this.id
+    return this.attachedTo?.id !== this.watched
   }
 
   sync(): void {
@@ -150,7 +147,7 @@ class Observer<T> implements QueryObserver<T>, Attached {
 
   getSnapshot(): Entry<T> | undefined {
     let entry = this.readEntry
-    if (!entry || entry.removed) entry = this.readEntry = this.core.entries.get(this.id)
+    if (!entry || entry.removed) entry = this.readEntry = this.core.entries.get(this.watched)
     return entry?.snapshot as Entry<T> | undefined
   }
 
@@ -177,7 +174,7 @@ class Observer<T> implements QueryObserver<T>, Attached {
   refetch(): Promise<T> {
     // While moving (a render React has not committed), the shown key's: its entry's query.
     const entry = this.attachedTo
-    return this.core.fetchQuery(entry && entry.id !== this.id ? entry.query! : this.options, true, 'refetch') as Promise<T>
+    return this.core.fetchQuery(entry && entry.id !== this.watched ? entry.query! : this.options, true, 'refetch') as Promise<T>
   }
 
   /** Attach to `entry` (by default the one the options name) and mount. */
