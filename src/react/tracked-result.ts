@@ -165,18 +165,18 @@ export class QueryStore<T, S> {
       return entry as unknown as QueryState<S>
     }
     if (entry === undefined && this.renderPlaceholder === undefined) return NO_ENTRY
-    const placeholder =
-      this.renderPlaceholder !== undefined &&
-      (entry === undefined || (entry.status === 'pending' && entry.data === undefined))
-    const raw = placeholder ? this.renderPlaceholder : entry?.data
+    // No entry yet: NO_ENTRY's fields (pending, no data, not fetching, stale, never updated).
+    const from: QueryState<T> = entry ?? NO_ENTRY
+    // The placeholder (if any) shows while the query is pending without data.
+    const raw = from.status === 'pending' && from.data === undefined ? this.renderPlaceholder : from.data
     return {
       data: raw === undefined ? undefined : this.applySelect(raw),
-      error: entry?.error,
+      error: from.error,
       // The placeholder never counts as data: `status` stays 'pending'.
-      status: entry?.status ?? 'pending',
-      isFetching: entry?.isFetching ?? false,
-      isStale: entry?.isStale ?? true,
-      updatedAt: entry?.updatedAt ?? 0,
+      status: from.status,
+      isFetching: from.isFetching,
+      isStale: from.isStale,
+      updatedAt: from.updatedAt,
     }
   }
 
