@@ -158,19 +158,17 @@ export class QueryStore<T, S> {
   }
 
   private derive(entry: Entry<T> | undefined): QueryState<S> {
-    // The common case (no select, no placeholder showing): the entry's own
-    // immutable snapshot already holds the six fields. Reusing it saves an
-    // object per component per update, which is most of a fan-out's cost.
-    if (entry !== undefined && this.renderSelect === undefined && (this.renderPlaceholder === undefined || entry.data !== undefined || entry.status !== 'pending')) {
-      return entry as unknown as QueryState<S>
-    }
-    if (entry === undefined && this.renderPlaceholder === undefined) return NO_ENTRY
     // No entry yet: NO_ENTRY's fields (pending, no data, not fetching, stale, never updated).
     const from: QueryState<T> = entry ?? NO_ENTRY
     // The placeholder (if any) shows while the query is pending without data.
-    const raw = from.status === 'pending' && from.data === undefined ? this.renderPlaceholder : from.data
+    const waiting = from.status === 'pending' && from.data === undefined
+    const raw = waiting ? this.renderPlaceholder : from.data
+    // Nothing to select, or the data as it is: the entry's own immutable
+    // snapshot (or NO_ENTRY) already holds the six fields. Reusing it saves an
+    // object per component per update, which is most of a fan-out's cost.
+    if (raw === undefined || (this.renderSelect === undefined && !waiting)) return from as unknown as QueryState<S>
     return {
-      data: raw === undefined ? undefined : this.applySelect(raw),
+      data: this.applySelect(raw),
       error: from.error,
       // The placeholder never counts as data: `status` stays 'pending'.
       status: from.status,
