@@ -14,14 +14,15 @@ export interface ResolvedCacheOptions {
 
 function checkTime(where: string, name: string, value: unknown): void {
   if (value === undefined) return
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
+  // !(value >= 0) is also true for NaN.
+  if (typeof value !== 'number' || !(value >= 0)) {
     throw new RangeError(`${where}: ${name} must be a number >= 0 (ms), got ${String(value)}`)
   }
 }
 
 function checkCount(where: string, name: string, value: unknown, min: number): void {
   if (value === undefined) return
-  if (typeof value !== 'number' || Number.isNaN(value) || value < min || (value !== Infinity && !Number.isInteger(value))) {
+  if (typeof value !== 'number' || !(value >= min) || (value !== Infinity && !Number.isInteger(value))) {
     throw new RangeError(`${where}: ${name} must be a whole number >= ${min}, got ${String(value)}`)
   }
 }
