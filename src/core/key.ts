@@ -72,9 +72,9 @@ function stringify(value: unknown, walk: Walk): string {
     case 'string':
       return JSON.stringify(value)
     case 'boolean':
-      return value ? 'true' : 'false'
     case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`${formatPath(walk.name, walk.path)}: ${value} is not a JSON value`)
+      // The global isFinite: true for a boolean (coerced to 0 or 1), false for NaN and ±Infinity.
+      if (!isFinite(value as number)) throw new TypeError(`${formatPath(walk.name, walk.path)}: ${value} is not a JSON value`)
       return String(value)
     case 'undefined':
       // ['user', undefined] is a common "not known yet" key; keep it apart from null.
