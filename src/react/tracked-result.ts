@@ -78,7 +78,7 @@ export class QueryStore<T, S> {
   private returned: QueryState<S> | undefined
   /** The state the last render read. */
   private rendered: QueryState<S> | undefined
-  private result: TrackedResult<T, S> | undefined
+  private result: InstanceType<typeof TrackedResult<T, S>> | undefined
   // `select` runs again only when the data or the function changes.
   private selectedFrom: { raw: T; select: (data: T) => S; selected: S } | undefined
 
@@ -141,7 +141,7 @@ export class QueryStore<T, S> {
     this.rendered = state
     if (this.result === undefined || this.result.readState !== state) this.result = new TrackedResult(this, state)
     // The state's status, data and error always agree (see QueryEntry.status).
-    return this.result as UseCachedQueryResult<T, S>
+    return this.result as unknown as UseCachedQueryResult<T, S>
   }
 
   /** Called by the result's getters. */
@@ -196,41 +196,42 @@ export class QueryStore<T, S> {
  * a slow runtime path, which measured ~2x a bare useSyncExternalStore per
  * update against ~1.1x for this class (test/react/perf/hook-overhead.tsx).
  * Read fields by name or destructure them; `{ ...result }` copies none.
+ * The getters of the six FIELDS are added by `withFieldGetters`.
  */
-class TrackedResult<T, S> implements QueryResultFields<T> {
-  declare private readonly ownerStore: QueryStore<T, S>
-  declare readonly readState: QueryState<S>
+const TrackedResult = /* @__PURE__ */ withFieldGetters(
+  class TrackedResult<T, S> {
+    declare private readonly ownerStore: QueryStore<T, S>
+    declare readonly readState: QueryState<S>
 
-  constructor(store: QueryStore<T, S>, state: QueryState<S>) {
-    this.ownerStore = store
-    this.readState = state
-  }
+    constructor(store: QueryStore<T, S>, state: QueryState<S>) {
+      this.ownerStore = store
+      this.readState = state
+    }
 
-  get data(): S | undefined {
-    return this.track('data')
-  }
-  get error(): Error | undefined {
-    return this.track('error')
-  }
-  get status(): QueryStatus {
-    return this.track('status')
-  }
-  get isFetching(): boolean {
-    return this.track('isFetching')
-  }
-  get isStale(): boolean {
-    return this.track('isStale')
-  }
-  get updatedAt(): number {
-    return this.track('updatedAt')
-  }
-  /** The store's bound function (stable). It rejects when the fetch fails: a handler catches it (docs/API.md). */
-  get refetch(): () => Promise<T> {
-    return this.ownerStore.refetch
-  }
+    /** The store's bound function (stable). It rejects when the fetch fails: a handler catches it (docs/API.md). */
+    get refetch(): () => Promise<T> {
+      return this.ownerStore.refetch
+    }
 
-  private track<F extends Field>(field: F): QueryState<S>[F] {
-    this.ownerStore.markRead(field)
-    return this.readState[field]
+    track<F extends Field>(field: F): QueryState<S>[F] {
+      this.ownerStore.markRead(field)
+      return this.readState[field]
+    }
+  },
+)
+
+/**
+ * Adds a getter per field of FIELDS to the class's prototype: reading it
+ * calls `track(field)`. One loop instead of six getters written out; a
+ * function (called as pure) so that a bundle without the hook drops it all.
+ */
+function withFieldGetters<C extends { prototype: { track(field: Field): unknown } }>(result: C): C {
+  for (const field of FIELDS) {
+    Object.defineProperty(result.prototype, field, {
+      get(this: { track(field: Field): unknown }) {
+        return this.track(field)
+      },
+    })
   }
+  return result
 }
