@@ -7,11 +7,6 @@ import { away } from './environment'
 import { delay } from './scheduler'
 import type { FetchContext, QueryKey } from './types'
 
-let never: AbortSignal | undefined
-function neverAborted(): AbortSignal {
-  return (never ??= new AbortController().signal)
-}
-
 /** Retry backoff: 1 s, 2 s, 4 s … capped at 30 s. */
 export function backoff(attempt: number): number {
   return Math.min(1000 * 2 ** attempt, 30_000)
@@ -74,10 +69,8 @@ class Context implements FetchContext {
 /** Runs one fetch of an entry with retries; resolves with the data it produced (or that superseded it). */
 export async function runFetch(core: CacheCore, entry: QueryEntry, flight: Flight): Promise<unknown> {
   const retries = entry.query?.retry ?? core.options.retry
-  // Without a limit the gate never queues, so it needs no signal to cancel a wait.
-  const limited = core.options.maxConcurrentFetches !== Infinity
   for (let attempt = 0; ; attempt++) {
-    const wait = core.gate.enter(limited ? flight.signal : neverAborted())
+    const wait = core.gate.enter(flight)
     if (wait) await wait // rejects with the abort reason when aborted while queued
     if (flight.isAborted) {
       core.gate.leave()

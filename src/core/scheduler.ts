@@ -76,12 +76,17 @@ export class ConcurrencyGate {
     this.limit = limit
   }
 
-  /** Resolves when a slot is held; rejects with the signal's reason if aborted while queued. */
-  enter(signal: AbortSignal): Promise<void> | undefined {
+  /**
+   * Resolves when a slot is held; rejects with the signal's reason if aborted
+   * while queued. The signal is read only to queue: a fetch that gets a slot at
+   * once (always, without a limit) makes no AbortController for it.
+   */
+  enter(fetch: { readonly signal: AbortSignal }): Promise<void> | undefined {
     if (this.running < this.limit && this.queuedCount === 0) {
       this.running++
       return undefined
     }
+    const signal = fetch.signal
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
         cancelled: false,
