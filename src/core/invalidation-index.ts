@@ -43,10 +43,6 @@ export class Bucket<K, E extends object> {
     if (found === undefined) return []
     return found instanceof Set ? found : [found]
   }
-
-  keys(): IterableIterator<K> {
-    return this.map.keys()
-  }
 }
 
 export function sizeOf<E>(items: readonly E[] | Set<E>): number {
