@@ -107,7 +107,6 @@ const internalMembers = [
   'landFresh',
   'answer',
   'landError',
-  'followUpOf',
   'maybeAbort',
   'abandon',
   'attach',

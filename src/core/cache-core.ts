@@ -324,10 +324,6 @@ export class CacheCore implements EntryHost {
     if (!entry.hasObservers) this.scheduleGc(entry)
   }
 
-  private followUpOf(flight: Flight): Promise<void> {
-    return (flight.followUp ??= deferred()).promise
-  }
-
   /**
    * Aborts a fetch nobody waits for and lets go of whoever waits on it being
    * over (invalidate() callers), instead of on its answer.
@@ -442,7 +438,7 @@ export class CacheCore implements EntryHost {
     // Its follow-up settles when this fetch does, or is aborted (a fetcher that
     // ignores the signal may answer much later), or when the fetch that replaced it does.
     // After a remove, only a fetch still queued (not superseded above) is waited for.
-    if (flight && (mode === 'stale' || !flight.superseded)) return this.followUpOf(flight)
+    if (flight && (mode === 'stale' || !flight.superseded)) return (flight.followUp ??= deferred()).promise
     return (this.startFetch(entry).over ??= deferred()).promise
   }
 
