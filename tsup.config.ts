@@ -22,7 +22,7 @@ const internalMembers = [
   'promise', // Flight and its follow-up
   'head', // ConcurrencyGate, gc lanes
   'running', // ConcurrencyGate
-  'queuedCount',
+  'queuedCount', // ConcurrencyGate (stats() reports it as the public 'queued')
   'limit',
   'enter',
   'leave',
@@ -81,10 +81,10 @@ const internalMembers = [
   'isAborted',
   'abortReason',
   'rethrowAbort',
-  'stop',
+  'stop', // Flight (not 'abort': AbortController has one)
   // CacheCore and its EntryHost side (src/core/cache-core.ts)
   'gate',
-  'modelVersions',
+  'modelVersions', // (the option is the public 'models')
   'batch',
   'counters',
   'detachEnvironment',
@@ -162,7 +162,7 @@ const internalMembers = [
   'derivedEntry',
   'latestState',
   'storeCache',
-  'ownerStore',
+  'ownerStore', // TrackedResult
   'readState',
 ]
 
