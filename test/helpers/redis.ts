@@ -1,6 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { connect, createServer, type Socket } from 'node:net'
 import { Redis } from 'ioredis'
+import { afterAll, afterEach, beforeAll } from 'vitest'
+import { redisStore, type EventStore, type RedisStoreOptions } from '../../src/server'
+import { startHub, type HubServer } from '../server/hub-setup'
+import type { SseStream } from '../server/sse-client'
 
 // A throwaway redis-server for tests: 127.0.0.1 only, a free port, no
 // persistence. `stop()` and `start()` again reuse the same port, so clients
@@ -67,6 +71,83 @@ export async function startTestRedis(): Promise<TestRedis> {
 
   await start()
   return { port, url: `redis://127.0.0.1:${port}`, start, stop }
+}
+
+export interface TestRedisFixture {
+  /** The test Redis's port and url (see `startTestRedis`). */
+  readonly port: number
+  readonly url: string
+  /** A client of the test's own, connected directly (see `adminClient`). */
+  readonly admin: Redis
+  /** A relay to the test Redis (see `startRedisRelay`), closed after the test. */
+  relay(): Promise<RedisRelay>
+  /** A `redisStore`, closed after the test. */
+  store(options: RedisStoreOptions): EventStore
+  /** A hub on a `redisStore` behind a real http server (see `startHub`), stopped after the test. */
+  hub(options: RedisStoreOptions): Promise<HubServer>
+  /** A hub as `hub()` starts it, and one client that has received its `sync`. */
+  hubWithClient(options: RedisStoreOptions): Promise<{ running: HubServer; client: SseStream }>
+}
+
+/**
+ * The arrange step the Redis fault tests share: one test Redis for the file
+ * and an admin client on it, both started before its first test and stopped
+ * after its last, and the relays, stores and hubs each test starts through the
+ * fixture, closed after that test (the last started first). Registers vitest
+ * hooks: call it at the top level of a test file.
+ */
+export function useTestRedis(): TestRedisFixture {
+  let redis: TestRedis | undefined
+  let admin: Redis | undefined
+  const cleanups: (() => Promise<void>)[] = []
+  beforeAll(async () => {
+    redis = await startTestRedis()
+    admin = await adminClient(redis.url)
+  })
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+  })
+  afterAll(async () => {
+    admin?.disconnect()
+    await redis?.stop()
+  })
+  const started = () => {
+    if (!redis || !admin) throw new Error('the test Redis has not started: call useTestRedis() at the top level of the test file')
+    return { redis, admin }
+  }
+  const fixture: TestRedisFixture = {
+    get port() {
+      return started().redis.port
+    },
+    get url() {
+      return started().redis.url
+    },
+    get admin() {
+      return started().admin
+    },
+    async relay() {
+      const relay = await startRedisRelay(started().redis.port)
+      cleanups.push(() => relay.close())
+      return relay
+    },
+    store(options) {
+      const store = redisStore(options)
+      cleanups.push(() => store.close())
+      return store
+    },
+    async hub(options) {
+      const running = await startHub({ store: redisStore(options) })
+      cleanups.push(() => running.stop())
+      return running
+    },
+    async hubWithClient(options) {
+      const running = await fixture.hub(options)
+      const client = await running.connect()
+      await client.waitFor((s) => s.messages().length === 1, 'the sync')
+      return { running, client }
+    },
+  }
+  return fixture
 }
 
 export interface RedisRelay {

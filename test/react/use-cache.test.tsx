@@ -18,6 +18,23 @@ class Catch extends Component<{ children: ReactNode }, { error?: Error }> {
   }
 }
 
+/**
+ * Renders, outside any provider, a component that calls `hook`: the text the
+ * error boundary shows for the error it throws ("caught:" and its message).
+ */
+function caughtOutsideProvider(hook: () => unknown): string {
+  function View() {
+    hook()
+    return <p>rendered</p>
+  }
+  render(
+    <Catch>
+      <View />
+    </Catch>,
+  )
+  return screen.getByText(/^caught:/).textContent!
+}
+
 let cache: Cache
 beforeEach(() => {
   cache = testCache()
@@ -45,16 +62,7 @@ describe('CacheProvider and useCache', () => {
   ]
   for (const [name, hook] of hooks) {
     it(`${name} outside a provider throws an Error that names the hook and CacheProvider`, () => {
-      function View() {
-        hook()
-        return <p>rendered</p>
-      }
-      render(
-        <Catch>
-          <View />
-        </Catch>,
-      )
-      const message = screen.getByText(/^caught:/).textContent!
+      const message = caughtOutsideProvider(hook)
       expect(message).toContain(name)
       expect(message).toContain('<CacheProvider')
       expect(message).toMatch(/wrap/i)
@@ -65,16 +73,7 @@ describe('CacheProvider and useCache', () => {
   // in JSX makes a new, empty cache on every render of that component, so every
   // query there loses its data and refetches whenever it re-renders.
   it('the missing-provider advice makes the cache once, not inline in the provider', () => {
-    function View() {
-      useCache()
-      return <p>rendered</p>
-    }
-    render(
-      <Catch>
-        <View />
-      </Catch>,
-    )
-    const message = screen.getByText(/^caught:/).textContent!
+    const message = caughtOutsideProvider(() => useCache())
     expect(message).toContain('<CacheProvider cache={cache}>')
     expect(message).not.toContain('cache={createCache()}')
     expect(message).toMatch(/once by createCache\(\)/)

@@ -1,9 +1,6 @@
 // @vitest-environment node
-import type { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { redisStore } from '../../src/server'
-import { adminClient, eventually, startRedisRelay, startTestRedis, type RedisRelay, type TestRedis } from '../helpers/redis'
-import { startHub, type HubServer } from './hub-setup'
+import { describe, expect, it } from 'vitest'
+import { eventually, useTestRedis } from '../helpers/redis'
 
 // When the network path to Redis died without a reset (a failover that moved
 // the address, a NAT or load balancer that forgot the connection), the hub's
@@ -16,38 +13,18 @@ import { startHub, type HubServer } from './hub-setup'
 // ended before its sync, and every publish timed out. A replay or head read
 // that times out now makes it reconnect too.
 
-let redis: TestRedis
-let admin: Redis
-let relay: RedisRelay | undefined
-let running: HubServer | undefined
-
-beforeAll(async () => {
-  redis = await startTestRedis()
-  admin = await adminClient(redis.url)
-})
-afterEach(async () => {
-  await running?.stop()
-  running = undefined
-  await relay?.close()
-  relay = undefined
-})
-afterAll(async () => {
-  admin?.disconnect()
-  await redis?.stop()
-})
+const redis = useTestRedis()
 
 describe('redisStore: a connection that dies without a word', () => {
   it("the reader reconnects, and delivers what another instance stored meanwhile", async () => {
     const stream = `cachet:test:${process.pid}:dead-path`
-    relay = await startRedisRelay(redis.port)
-    running = await startHub({ store: redisStore({ url: relay.url, stream }) })
-    const client = await running.connect()
-    await client.waitFor((s) => s.messages().length === 1, 'the sync')
+    const relay = await redis.relay()
+    const { client } = await redis.hubWithClient({ url: relay.url, stream })
     // The reader is blocked in XREAD.
-    await eventually(async () => expect((await admin.client('LIST')) as string).toMatch(/cmd=xread/), 5_000)
+    await eventually(async () => expect((await redis.admin.client('LIST')) as string).toMatch(/cmd=xread/), 5_000)
 
     relay.stall()
-    const id = await admin.xadd(stream, '*', 'm', JSON.stringify({ type: 'invalidate', tags: ['meanwhile'] }))
+    const id = await redis.admin.xadd(stream, '*', 'm', JSON.stringify({ type: 'invalidate', tags: ['meanwhile'] }))
 
     // The blocked read times out after 7 s (its 5 s block plus 2 s); the reader then reconnects.
     await client.waitFor((s) => s.messages().length === 2 || s.isEnded, 'the event, over a new connection', 12_000)
@@ -56,10 +33,8 @@ describe('redisStore: a connection that dies without a word', () => {
 
   it('a replay or head read that times out makes the commands connection reconnect: the next browser is served', async () => {
     const stream = `cachet:test:${process.pid}:dead-commands`
-    relay = await startRedisRelay(redis.port)
-    running = await startHub({ store: redisStore({ url: relay.url, stream }) })
-    const first = await running.connect()
-    await first.waitFor((s) => s.messages().length === 1, 'the sync')
+    const relay = await redis.relay()
+    const { running } = await redis.hubWithClient({ url: relay.url, stream })
 
     const before = await running.hub.publish({ type: 'invalidate', tags: ['before'] })
 
@@ -69,9 +44,9 @@ describe('redisStore: a connection that dies without a word', () => {
     await during.waitFor((s) => s.isEnded, 'the stream ending', 5_000)
 
     // The browser's next attempt gets a new connection.
-    const id = await admin.xadd(stream, '*', 'm', JSON.stringify({ type: 'invalidate', tags: ['meanwhile'] }))
+    const id = await redis.admin.xadd(stream, '*', 'm', JSON.stringify({ type: 'invalidate', tags: ['meanwhile'] }))
     const again = await eventually(async () => {
-      const s = await running!.connect()
+      const s = await running.connect()
       await s.waitFor((x) => x.isEnded || x.messages().length === 1, 'the sync or the end', 5_000)
       if (s.isEnded) throw new Error('ended before its sync')
       return s

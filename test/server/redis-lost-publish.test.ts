@@ -1,9 +1,6 @@
 // @vitest-environment node
-import type { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { redisStore } from '../../src/server'
-import { adminClient, eventually, startRedisRelay, startTestRedis, type RedisRelay, type TestRedis } from '../helpers/redis'
-import { startHub, type HubServer } from './hub-setup'
+import { describe, expect, it } from 'vitest'
+import { eventually, useTestRedis } from '../helpers/redis'
 
 // A publish whose connection dropped after its XADD reached Redis, before the
 // answer came back, was rejected with "the message was not stored" (ioredis
@@ -12,38 +9,18 @@ import { startHub, type HubServer } from './hub-setup'
 // confirm it, as for an XADD that timed out. A publish Redis refuses, or one
 // never sent, still says "not stored".
 
-let redis: TestRedis
-let admin: Redis
-let relay: RedisRelay | undefined
-let running: HubServer | undefined
-
-beforeAll(async () => {
-  redis = await startTestRedis()
-  admin = await adminClient(redis.url)
-})
-afterEach(async () => {
-  await running?.stop()
-  running = undefined
-  await relay?.close()
-  relay = undefined
-})
-afterAll(async () => {
-  admin?.disconnect()
-  await redis?.stop()
-})
+const redis = useTestRedis()
 
 describe('redisStore: a publish whose connection drops before Redis answers', () => {
   it('rejects without claiming the message was not stored, and the message is delivered', async () => {
     const stream = `cachet:test:${process.pid}:lost-answer`
-    relay = await startRedisRelay(redis.port)
-    running = await startHub({ store: redisStore({ url: relay.url, stream }) })
-    const client = await running.connect()
-    await client.waitFor((s) => s.messages().length === 1, 'the sync')
+    const relay = await redis.relay()
+    const { running, client } = await redis.hubWithClient({ url: relay.url, stream })
 
     // Redis gets the XADD and stores it; its answer never reaches the hub.
     relay.mute()
     const publishing = running.hub.publish({ type: 'invalidate', tags: ['lost'] }).catch((e: unknown) => e)
-    await eventually(async () => expect(await admin.xlen(stream)).toBe(1), 1_500)
+    await eventually(async () => expect(await redis.admin.xlen(stream)).toBe(1), 1_500)
     relay.cut()
     const error = await publishing
     expect(error).toBeInstanceOf(Error)
@@ -60,14 +37,14 @@ describe('redisStore: a publish whose connection drops before Redis answers', ()
 
   it('still says "not stored" when Redis refuses the XADD', async () => {
     const stream = `cachet:test:${process.pid}:refused`
-    running = await startHub({ store: redisStore({ url: redis.url, stream }) })
+    const running = await redis.hub({ url: redis.url, stream })
     await running.hub.publish({ type: 'invalidate', tags: ['first'] })
-    await admin.config('SET', 'maxmemory', '1')
+    await redis.admin.config('SET', 'maxmemory', '1')
     try {
       const error = (await running.hub.publish({ type: 'invalidate', tags: ['refused'] }).catch((e: unknown) => e)) as Error
       expect(error.message).toMatch(/^cachet\/server: the message was not stored, the event store failed: Redis at .* failed to XADD: OOM/)
     } finally {
-      await admin.config('SET', 'maxmemory', '0')
+      await redis.admin.config('SET', 'maxmemory', '0')
     }
   })
 })

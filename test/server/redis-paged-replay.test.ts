@@ -1,8 +1,6 @@
 // @vitest-environment node
-import type { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { redisStore, type EventStore } from '../../src/server'
-import { adminClient, eventually, startRedisRelay, startTestRedis, type RedisRelay, type TestRedis } from '../helpers/redis'
+import { describe, expect, it } from 'vitest'
+import { eventually, useTestRedis } from '../helpers/redis'
 
 // A replay was read with one XRANGE of everything after the browser's id, up to
 // `retain` entries: Redis built the whole reply in that client's output buffer,
@@ -14,33 +12,15 @@ import { adminClient, eventually, startRedisRelay, startTestRedis, type RedisRel
 // follows on from, so that trimming between pages answers 'unavailable', never
 // a replay with a gap.
 
-let redis: TestRedis
-let admin: Redis
-let store: EventStore | undefined
-let relay: RedisRelay | undefined
+const redis = useTestRedis()
 let streamCount = 0
-
-beforeAll(async () => {
-  redis = await startTestRedis()
-  admin = await adminClient(redis.url)
-})
-afterEach(async () => {
-  await store?.close()
-  store = undefined
-  await relay?.close()
-  relay = undefined
-})
-afterAll(async () => {
-  admin?.disconnect()
-  await redis?.stop()
-})
 
 const message = (n: number, data = '') => ({ type: 'set', key: ['item', n], data })
 
 /** A fresh stream holding `count` entries; their ids, oldest first. */
 async function filled(count: number, data = ''): Promise<{ stream: string; ids: string[] }> {
   const stream = `cachet:test:${process.pid}:paged:${++streamCount}`
-  const pipeline = admin.pipeline()
+  const pipeline = redis.admin.pipeline()
   for (let n = 0; n < count; n++) pipeline.xadd(stream, '*', 'm', JSON.stringify(message(n, data)))
   const results = (await pipeline.exec()) ?? []
   return { stream, ids: results.map(([, id]) => id as string) }
@@ -52,30 +32,30 @@ describe('redisStore: a replay of many entries', () => {
     // that drops a client whose replies buffer more than 4 MB.
     const data = 'x'.repeat(2_000)
     const { stream, ids } = await filled(3_001, data)
-    await admin.config('SET', 'client-output-buffer-limit', 'normal 4mb 0 0')
+    await redis.admin.config('SET', 'client-output-buffer-limit', 'normal 4mb 0 0')
     try {
-      store = redisStore({ url: redis.url, stream })
+      const store = redis.store({ url: redis.url, stream })
       const events = await store.readAfter(ids[0]!)
       expect(events).not.toBe('unavailable')
       const replay = events as Exclude<typeof events, 'unavailable'>
       expect(replay.map((e) => e.id)).toEqual(ids.slice(1))
       expect(replay.at(-1)!.message).toEqual(message(3_000, data))
     } finally {
-      await admin.config('SET', 'client-output-buffer-limit', 'normal 0 0 0')
+      await redis.admin.config('SET', 'client-output-buffer-limit', 'normal 0 0 0')
     }
   }, 20_000)
 
   it("trimmed past the page it has reached: 'unavailable', never a replay with a gap", async () => {
     const { stream, ids } = await filled(1_200)
-    relay = await startRedisRelay(redis.port)
-    store = redisStore({ url: relay.url, stream })
+    const relay = await redis.relay()
+    const store = redis.store({ url: relay.url, stream })
     await store.lastId() // connected
 
     // The first read's answer is kept back; meanwhile the stream is trimmed past all it read.
     relay.delay()
     const reading = store.readAfter(ids[0]!)
-    await eventually(async () => expect((await admin.client('LIST')) as string).toMatch(/cmd=exec/), 5_000)
-    await admin.xtrim(stream, 'MAXLEN', 100)
+    await eventually(async () => expect((await redis.admin.client('LIST')) as string).toMatch(/cmd=exec/), 5_000)
+    await redis.admin.xtrim(stream, 'MAXLEN', 100)
     relay.release()
 
     const events = await reading

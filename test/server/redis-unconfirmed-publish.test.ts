@@ -1,9 +1,6 @@
 // @vitest-environment node
-import type { Redis } from 'ioredis'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { redisStore } from '../../src/server'
-import { adminClient, startTestRedis, type TestRedis } from '../helpers/redis'
-import { startHub, type HubServer } from './hub-setup'
+import { describe, expect, it } from 'vitest'
+import { useTestRedis } from '../helpers/redis'
 
 // A publish whose XADD Redis does not answer within the command timeout (a
 // slow Redis, or one that has paused its clients) was rejected with "the
@@ -11,31 +8,14 @@ import { startHub, type HubServer } from './hub-setup'
 // But the command was sent: Redis ran it once it got to it, and every hub's
 // reader delivered it. The error now says that it may still reach every client.
 
-let redis: TestRedis
-let admin: Redis
-let running: HubServer | undefined
-
-beforeAll(async () => {
-  redis = await startTestRedis()
-  admin = await adminClient(redis.url)
-})
-afterEach(async () => {
-  await running?.stop()
-  running = undefined
-})
-afterAll(async () => {
-  admin?.disconnect()
-  await redis?.stop()
-})
+const redis = useTestRedis()
 
 describe('redisStore: a publish Redis answers too late', () => {
   it('rejects without claiming the message was not stored, and the message is delivered', async () => {
-    running = await startHub({ store: redisStore({ url: redis.url, stream: `cachet:test:${process.pid}:late` }) })
-    const client = await running.connect()
-    await client.waitFor((s) => s.messages().length === 1, 'the sync')
+    const { running, client } = await redis.hubWithClient({ url: redis.url, stream: `cachet:test:${process.pid}:late` })
 
     // Writes wait 3 s: longer than the store's 2 s command timeout.
-    await admin.client('PAUSE', 3_000, 'WRITE')
+    await redis.admin.client('PAUSE', 3_000, 'WRITE')
     const error = await running.hub.publish({ type: 'invalidate', tags: ['late'] }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(Error)
     const { message } = error as Error

@@ -1,10 +1,9 @@
 // @vitest-environment node
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
 import { EventSource } from 'eventsource'
 import { afterAll, describe, expect, it, vi } from 'vitest'
 import { createInvalidationHub, memoryStore, type InvalidationHub } from '../../src/server'
 import { connectInvalidations, type InvalidationConnection } from '../../src/stream/connect'
+import { serveHub, type HubHttpServer } from './hub-server'
 import { activeEntry } from './waker'
 
 // The client against the real hub (cachet/server) over real HTTP: the hub's
@@ -14,34 +13,22 @@ import { activeEntry } from './waker'
 const BOUND_MS = 8_000
 
 let hub: InvalidationHub | undefined
-let server: Server | undefined
+let http: HubHttpServer | undefined
 let connection: InvalidationConnection | undefined
-const sockets = new Set<Socket>()
 const stops: Array<() => void> = []
 
 afterAll(async () => {
   connection?.close()
   for (const stop of stops) stop()
   await hub?.close()
-  for (const socket of sockets) socket.destroy()
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
+  await http?.close()
 })
-
-/** Cuts every open stream, as a proxy or a network drop would; the hub keeps running. */
-function dropStreams(): void {
-  for (const socket of sockets) socket.destroy()
-}
 
 describe('connectInvalidations against the invalidation hub', () => {
   it("applies the hub's events; after a drop, 'complete' replay refetches nothing and 'unavailable' refetches", async () => {
     hub = createInvalidationHub({ store: memoryStore({ retain: 2 }) })
-    server = createServer(hub.handler)
-    server.on('connection', (socket) => {
-      sockets.add(socket)
-      socket.on('close', () => sockets.delete(socket))
-    })
-    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`
+    http = await serveHub(hub.handler)
+    const { url, dropStreams } = http
 
     const { cache, onError, w, data, fetches } = await activeEntry(BOUND_MS, stops)
     const invalidate = vi.spyOn(cache, 'invalidate')

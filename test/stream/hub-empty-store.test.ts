@@ -1,10 +1,9 @@
 // @vitest-environment node
-import { createServer, type IncomingMessage, type Server } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
 import { EventSource } from 'eventsource'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createInvalidationHub, memoryStore, type InvalidationHub } from '../../src/server'
 import { connectInvalidations, type InvalidationConnection } from '../../src/stream/connect'
+import { serveHub, type HubHttpServer } from './hub-server'
 import { activeEntry, type Waker } from './waker'
 
 // A memory hub that has stored nothing yet (just started, or just restarted)
@@ -17,9 +16,8 @@ import { activeEntry, type Waker } from './waker'
 const BOUND_MS = 8_000
 
 let hub: InvalidationHub | undefined
-let server: Server | undefined
+let http: HubHttpServer | undefined
 let connection: InvalidationConnection | undefined
-const sockets = new Set<Socket>()
 const stops: Array<() => void> = []
 const lastEventIds: (string | undefined)[] = []
 
@@ -29,31 +27,20 @@ afterEach(async () => {
   for (const stop of stops.splice(0)) stop()
   await hub?.close()
   hub = undefined
-  for (const socket of sockets) socket.destroy()
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
-  server = undefined
+  await http?.close()
+  http = undefined
   lastEventIds.length = 0
   vi.restoreAllMocks()
   vi.useRealTimers()
 })
 
 /** A server whose handler is whichever hub is current: replacing it is a hub restart on the same address. */
-async function listen(): Promise<string> {
-  server = createServer((req: IncomingMessage, res) => {
+async function listen(): Promise<HubHttpServer> {
+  http = await serveHub((req, res) => {
     lastEventIds.push(req.headers['last-event-id'] as string | undefined)
     hub!.handler(req, res)
   })
-  server.on('connection', (socket) => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve))
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/events`
-}
-
-/** Cuts every open stream, as a proxy or a network drop would; the hub keeps running. */
-function dropStreams(): void {
-  for (const socket of sockets) socket.destroy()
+  return http
 }
 
 /**
@@ -96,7 +83,7 @@ function waitForSync(w: Waker, syncs: string[], count: number): Promise<void> {
 describe('a memory hub with nothing stored yet', () => {
   it('refetches nothing when a fresh hub cuts its stream, cut after cut; events published between cuts are replayed', async () => {
     hub = createInvalidationHub({ store: memoryStore() })
-    const url = await listen()
+    const { url, dropStreams } = await listen()
     const { w, syncs, resets, fetches, cache } = await connectClient(url)
     expect(syncs).toEqual(['none'])
 
@@ -126,7 +113,7 @@ describe('a memory hub with nothing stored yet', () => {
     // as a real one does not happen within the millisecond of the last event.
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() })
     hub = createInvalidationHub({ store: memoryStore() })
-    const url = await listen()
+    const { url, dropStreams } = await listen()
     const { w, syncs, resets, fetches, data } = await connectClient(url)
     await hub.publish({ type: 'invalidate', tags: ['other'] })
 
@@ -151,7 +138,7 @@ describe('a memory hub with nothing stored yet', () => {
 
   it("still answers 'unavailable' once an event after the id the client holds has been trimmed", async () => {
     hub = createInvalidationHub({ store: memoryStore({ retain: 1 }) })
-    const url = await listen()
+    const { url, dropStreams } = await listen()
     const { w, syncs, resets, data } = await connectClient(url)
 
     dropStreams()
