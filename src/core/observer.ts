@@ -38,9 +38,12 @@ export interface QueryObserver<T> {
   setOptions(options: ObserverOptions<T>): void
   /**
    * Follow the options (call at commit): attach to a new key's entry and
-   * fetch it, fetch when enabled again, restart the refetch interval.
+   * fetch it, fetch when enabled again, restart the refetch interval. Given
+   * the committed render's options, take them first: a subtree `<Activity>`
+   * shows again re-runs the commit before `subscribe`, and the last render may
+   * be one React holds.
    */
-  sync(): void
+  sync(options?: ObserverOptions<T>): void
   /** The entry the options name (key hash and segment): a commit needs `sync` when it changed. */
   readonly watched: string
   /** The options name another entry than the one it is attached to (a render React has not committed). */
@@ -126,7 +129,8 @@ class Observer<T> implements QueryObserver<T>, Attached {
     return this.attachedTo?.id !== this.watched
   }
 
-  sync(): void {
+  sync(options: ObserverOptions<T> = this.options): void {
+    this.setOptions(options)
     if (!this.listener) return
     // A flip to enabled fetches.
     const was = this.enabled

@@ -72,7 +72,9 @@ export function useCachedQuery<T, S = T>(
   useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot)
   const { watched } = store.observer
   // What the shown query does follows a render only once React commits it (Observer.sync).
-  useCommitEffect(() => store.observer.sync(), [
+  // This render's options go along: a subtree <Activity> shows again re-runs
+  // the last committed effect before subscribing, whatever render came after.
+  useCommitEffect(() => store.observer.sync(observerOptions), [
     store,
     watched,
     options.enabled !== false,
