@@ -12,9 +12,11 @@ export function reportError(cache: Cache, error: Error): void {
 }
 
 /**
- * A bug in the app's own code around a call (an `onError` that throws, an
- * updater that throws as a rollback replays it): to the cache's `onError`, or
- * the console when it has none, never dropped (`mutate()` cannot throw it).
+ * An error nothing else would show, to the cache's `onError`, or the console
+ * when it has none, never dropped: a bug in the app's own code around a call
+ * (an `onError` that throws, an updater that throws as a rollback replays it;
+ * `mutate()` cannot throw it), or a stream url refused twice (its `state`
+ * stays 'connecting' while it retries).
  */
 export function reportBug(cache: Cache, error: Error): void {
   const internals = internalsOf(cache, false)
