@@ -221,9 +221,12 @@ export function createInvalidationHub(options: InvalidationHubOptions = {}): Inv
       // The sync event carries the cursor as its id: the newest event the
       // client is now current with (the last replayed one, or the store's head).
       // A browser that reconnects sends it back and gets an exact replay, even
-      // if no event reached it on this connection. It is omitted only while the
-      // store has no head (an empty Redis stream; a memory store's head is then
-      // its birth id), which leaves the browser's last event id as it was.
+      // if no event reached it on this connection. It is omitted only while
+      // there is none: the store has no head (an empty Redis stream; a memory
+      // store's head is then its birth id), or the cursor fell back above to a
+      // subscription that had delivered nothing yet (none since the store
+      // lost track, see endStreams). That leaves the browser's last event id
+      // as it was.
       write(connection, encodeEvent(connection.cursor, { type: 'sync', replay }))
       connection.sentId = connection.cursor
       // A replay is written in one go and may exceed the limit on its own.
