@@ -9,7 +9,9 @@ import type { Cache } from '../core/types'
 // This registry is the meeting point of connect.ts (which knows the id) and
 // broadcast.ts (which sees the cache event the id caused). The core emits its
 // `invalidated` / `model-version` event synchronously inside invalidate() /
-// setModelVersion(), so "the event being applied" is exact while an apply runs.
+// setModelVersion(), so "the event being applied" is exact while an apply runs;
+// of what the cache emits meanwhile, only the apply's own change (see `change`)
+// is that event's, not one an app's listener makes in reply.
 
 /** Which server event: its id, scoped by the stream it came from (two streams may both count 1, 2, 3…). */
 export interface ServerEvent {
@@ -59,7 +61,8 @@ export function wasApplied(cache: Cache, event: ServerEvent): boolean {
 
 /**
  * Records `event` as applied to `cache` and runs `apply` with it as the event
- * being applied, so the relay tags what the cache emits meanwhile.
+ * being applied, so the relay tags the change `apply` names with `changing`
+ * (what the cache emits for anything else meanwhile goes untagged).
  */
 export function applyingEvent<T>(cache: Cache, event: ServerEvent, apply: () => T): T {
   const registry = registryOf(cache)
