@@ -218,10 +218,12 @@ describe('bad options on a later render of the same key', () => {
     const observer = observe(cache, { key: ['k'], fetcher, staleTime: 1000 })
     const detach = observer.subscribe(() => {})
     await vi.advanceTimersByTimeAsync(0)
+    const tags = cache.get(['k'])!.tags
     expect(() => observer.setOptions({ key: ['k'], fetcher, staleTime: 1000, ...(bad as object) })).toThrow(name)
     observer.sync()
     await vi.advanceTimersByTimeAsync(1000)
     expect(cache.get(['k'])).toMatchObject({ data: 'v', isStale: true })
+    expect(cache.get(['k'])!.tags).toEqual(tags)
     detach()
   })
 })

@@ -27,6 +27,8 @@ function refusedTwice(onError?: (error: Error) => void) {
   // A third give-up, and a fourth, are not reported again.
   vi.advanceTimersByTime(1_000)
   instances[2]!.fail()
+  vi.advanceTimersByTime(2_000)
+  instances[3]!.fail()
   expect(connection.state).toBe('connecting')
   connection.close()
   return consoleError
