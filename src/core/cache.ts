@@ -43,11 +43,11 @@ export function createCache(options?: CacheOptions): Cache {
       return entry.snapshot as Entry<T>
     },
     set<T>(key: QueryKey, dataOrUpdater: T | ((old: T | undefined) => T), setOptions: SetOptions = {}): void {
-      checkOptionsObject('set: options', setOptions)
+      checkOptionsObject('set', 'options', setOptions)
       core.set(key, dataOrUpdater, setOptions)
     },
     invalidate(target: InvalidationTarget = {}, invalidateOptions: InvalidateOptions = {}): Promise<number> {
-      checkOptionsObject('invalidate: options', invalidateOptions)
+      checkOptionsObject('invalidate', 'options', invalidateOptions)
       const mode = invalidateOptions.mode ?? 'stale'
       checkOneOf('invalidate', 'mode', mode, ['stale', 'remove'])
       return core.invalidate(target, mode)
@@ -55,7 +55,7 @@ export function createCache(options?: CacheOptions): Cache {
     setModelVersion(model: string, version: string, versionOptions: { policy?: ModelVersionPolicy | undefined } = {}): void {
       checkName('model', model)
       checkName('version', version)
-      checkOptionsObject('setModelVersion: options', versionOptions)
+      checkOptionsObject('setModelVersion', 'options', versionOptions)
       const policy = versionOptions.policy ?? 'lazy'
       checkOneOf('setModelVersion', 'policy', policy, ['immediate', 'lazy'])
       core.setModelVersion(model, version, policy)

@@ -37,7 +37,7 @@ const TARGET_FIELDS = ['key', 'exact', 'tags', 'segment', 'model', 'modelVersion
 /** Throws for a bad target (its key is checked as it is hashed); returns how many fields it names, `exact` aside. */
 function checkTarget(target: InvalidationTarget): number {
   const where = 'invalidate'
-  checkOptionsObject(`${where}: target`, target)
+  checkOptionsObject(where, 'target', target)
   let named = 0
   for (const field of Object.keys(target)) {
     // A misspelt field (or TanStack's `queryKey`) would otherwise match everything.

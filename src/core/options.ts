@@ -36,7 +36,7 @@ function checkFunction(where: string, name: string, value: unknown, optional: bo
 
 export function resolveCacheOptions(options: CacheOptions = {}): ResolvedCacheOptions {
   const where = 'createCache'
-  checkOptionsObject(`${where}: options`, options)
+  checkOptionsObject(where, 'options', options)
   checkTime(where, 'staleTime', options.staleTime)
   checkTime(where, 'gcTime', options.gcTime)
   checkCount(where, 'retry', options.retry, 0)
@@ -45,7 +45,7 @@ export function resolveCacheOptions(options: CacheOptions = {}): ResolvedCacheOp
   checkFunction(where, 'onError', options.onError, true)
   if (options.models !== undefined) {
     // null or a string ('r3') would throw a bare TypeError, or give models '0' and '1'.
-    checkOptionsObject(`${where}: models`, options.models)
+    checkOptionsObject(where, 'models', options.models)
     for (const [model, version] of Object.entries(options.models)) {
       if (typeof version !== 'string') {
         throw new TypeError(`${where}: models.${model} must be a version string, got ${typeof version}`)
@@ -66,7 +66,7 @@ export function resolveCacheOptions(options: CacheOptions = {}): ResolvedCacheOp
 
 /** Throws a clear error for query options a user got wrong; `where` names the caller. */
 export function checkQueryOptions(options: QueryOptions<unknown>, where: string): void {
-  checkOptionsObject(`${where}: options (with key and fetcher)`, options)
+  checkOptionsObject(where, 'options (with key and fetcher)', options)
   checkFunction(where, 'fetcher', options.fetcher, false)
   checkTime(where, 'staleTime', options.staleTime)
   checkTime(where, 'gcTime', options.gcTime)
@@ -81,10 +81,14 @@ export function checkQueryOptions(options: QueryOptions<unknown>, where: string)
   }
 }
 
-/** Throws unless `value` is a plain options object (an array, null or a string is a mistake). */
-export function checkOptionsObject(where: string, value: unknown): void {
+/**
+ * Throws unless `value` (`what`, for `where`) is a plain options object (an
+ * array, null or a string is a mistake). The message is built only to throw:
+ * a hook checks its options on every render.
+ */
+export function checkOptionsObject(where: string, what: string, value: unknown): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError(`${where} must be an object, got ${describe(value)}`)
+    throw new TypeError(`${where}: ${what} must be an object, got ${describe(value)}`)
   }
 }
 
@@ -97,7 +101,8 @@ export function checkSegment(where: string, segment: unknown): void {
 export function checkTags(where: string, tags: unknown): void {
   if (tags === undefined) return
   if (!Array.isArray(tags)) throw new TypeError(`${where}: tags must be an array of strings`)
-  tags.forEach((tag: unknown, i) => {
-    if (typeof tag !== 'string') throw new TypeError(`${where}: tags[${i}] must be a string, got ${typeof tag}`)
-  })
+  // A loop, not forEach: no closure per check (a hook checks its tags on every render).
+  for (let i = 0; i < tags.length; i++) {
+    if (typeof tags[i] !== 'string') throw new TypeError(`${where}: tags[${i}] must be a string, got ${typeof tags[i]}`)
+  }
 }
