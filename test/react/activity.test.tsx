@@ -1,6 +1,6 @@
 import { act, screen } from '@testing-library/react'
 import * as React from 'react'
-import type { ReactNode } from 'react'
+import type { ReactElement, ReactNode } from 'react'
 import { describe, expect, it } from 'vitest'
 import type { Cache } from '../../src/core/types'
 import { useCachedQuery } from '../../src/react/use-cached-query'
@@ -44,14 +44,36 @@ describe('<Activity>', () => {
 })
 
 describe('<Activity> and a held render', () => {
+  // A sibling that suspends on id 2: the transition to id 2 is held.
+  const never = new Promise<never>(() => {})
+  const Sibling = ({ id }: { id: number }) => (id === 2 ? React.use(never) : null)
+
+  /** Renders `app`, lands 'old' for id 1, starts the transition to id 2 (held), then hides the subtree and shows it again. */
+  async function holdThenHideAndShow(
+    app: ReactElement,
+    call: ReturnType<typeof controlledFetcher<string>>['call'],
+    go: () => void,
+    setMode: (mode: 'visible' | 'hidden') => void,
+  ) {
+    renderWith(cache, app)
+    await settle()
+    call(0).resolve('old')
+    await settle()
+    await act(async () => go())
+    await settle()
+    expect(screen.getByText('1:old')).toBeTruthy() // the transition is held
+    await act(async () => setMode('hidden'))
+    await settle()
+    await act(async () => setMode('visible'))
+    await settle()
+  }
+
   it('a memoized hook shown again observes the committed key, not a held transition\'s', async () => {
     const { fetcher, calls, call } = controlledFetcher<string>()
     const View = React.memo(function View({ id }: { id: number }) {
       const q = useCachedQuery({ key: ['k', id], fetcher, staleTime: 60_000 })
       return <p>{`${id}:${q.data ?? '-'}`}</p>
     })
-    const never = new Promise<never>(() => {})
-    const Sibling = ({ id }: { id: number }) => (id === 2 ? React.use(never) : null)
     let setMode!: (mode: 'visible' | 'hidden') => void
     let go!: () => void
     function App() {
@@ -69,17 +91,7 @@ describe('<Activity> and a held render', () => {
         </React.Suspense>
       )
     }
-    renderWith(cache, <App />)
-    await settle()
-    call(0).resolve('old')
-    await settle()
-    await act(async () => go())
-    await settle()
-    expect(screen.getByText('1:old')).toBeTruthy() // the transition is held
-    await act(async () => setMode('hidden'))
-    await settle()
-    await act(async () => setMode('visible'))
-    await settle()
+    await holdThenHideAndShow(<App />, call, () => go(), (mode) => setMode(mode))
     expect(screen.getByText('1:old')).toBeTruthy()
     expect(calls.map((c) => c.ctx.key)).toEqual([['k', 1]]) // the held key is not fetched
     await act(async () => void cache.invalidate({ key: ['k', 1] }))
@@ -96,8 +108,6 @@ describe('<Activity> and a held render', () => {
       const q = useCachedQuery({ key: ['k'], fetcher, enabled: id === 1 })
       return <p>{`${id}:${q.data ?? '-'}`}</p>
     }
-    const never = new Promise<never>(() => {})
-    const Sibling = ({ id }: { id: number }) => (id === 2 ? React.use(never) : null)
     let setMode!: (mode: 'visible' | 'hidden') => void
     // Its own state: showing and hiding re-render Shell, not the element it was given.
     function Shell({ children }: { children: ReactNode }) {
@@ -119,16 +129,7 @@ describe('<Activity> and a held render', () => {
         </React.Suspense>
       )
     }
-    renderWith(cache, <App />)
-    await settle()
-    call(0).resolve('old')
-    await settle()
-    await act(async () => go())
-    await settle()
-    await act(async () => setMode('hidden'))
-    await settle()
-    await act(async () => setMode('visible'))
-    await settle()
+    await holdThenHideAndShow(<App />, call, () => go(), (mode) => setMode(mode))
     expect(screen.getByText('1:old')).toBeTruthy() // the transition is still held
     await act(async () => void cache.invalidate({ key: ['k'] }))
     await settle()
